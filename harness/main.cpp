@@ -1,0 +1,2 @@
+#include "harness/cli.h"
+int main(int argc, char** argv) { return dclm::harness::main_entry(argc, argv); }
