@@ -55,5 +55,6 @@ int cmd_train(const std::vector<std::string>& argv);
 int cmd_eval(const std::vector<std::string>& argv);
 int cmd_leaderboard(const std::vector<std::string>& argv);
 int cmd_fetch(const std::vector<std::string>& argv);
+int cmd_tokenizer(const std::vector<std::string>& argv);
 
 }  // namespace dclm::harness
