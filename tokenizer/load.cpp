@@ -5,10 +5,13 @@
 namespace dclm::tokenizer {
 
 std::unique_ptr<Tokenizer> make_sentencepiece(const std::string& path);
+std::unique_ptr<Tokenizer> make_gpt_neox_bpe(const std::string& path);
 
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
   if (text::ends_with(path, ".model")) return make_sentencepiece(path);
-  throw Error("unsupported tokenizer file (expected a SentencePiece .model; GPT-NeoX BPE is not built yet)", {path});
+  if (text::ends_with(path, ".json") || text::ends_with(path, ".tiktoken")) return make_gpt_neox_bpe(path);
+  throw Error("unsupported tokenizer file (expected a SentencePiece .model, an HF tokenizer .json or a .tiktoken)",
+              {path});
 }
 
 }  // namespace dclm::tokenizer
