@@ -1,0 +1,153 @@
+#include "curation/pytext.h"
+
+#include <unicode/brkiter.h>
+#include <unicode/uchar.h>
+#include <unicode/utext.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+
+#include "common/error.h"
+#include "common/text.h"
+
+namespace dclm::curation::py {
+
+bool isalpha(char32_t c) {
+  switch (u_charType(static_cast<UChar32>(c))) {
+    case U_UPPERCASE_LETTER: case U_LOWERCASE_LETTER: case U_TITLECASE_LETTER:
+    case U_MODIFIER_LETTER: case U_OTHER_LETTER:
+      return true;
+    default:
+      return false;
+  }
+}
+bool isupper(char32_t c) { return u_isUUppercase(static_cast<UChar32>(c)); }
+static int numeric_type(char32_t c) {
+  return u_getIntPropertyValue(static_cast<UChar32>(c), UCHAR_NUMERIC_TYPE);
+}
+bool isdecimal(char32_t c) { return numeric_type(c) == U_NT_DECIMAL; }
+bool isdigit(char32_t c) {
+  int t = numeric_type(c);
+  return t == U_NT_DECIMAL || t == U_NT_DIGIT;
+}
+bool isnumeric(char32_t c) { return numeric_type(c) != U_NT_NONE; }
+bool isalnum(char32_t c) { return c < 128 ? std::isalnum(static_cast<int>(c)) != 0 : (isalpha(c) || isnumeric(c)); }
+bool is_word_char(char32_t c) { return c == U'_' || isalnum(c); }
+
+char32_t first_codepoint(std::string_view s) {
+  if (s.empty()) return 0;
+  unsigned char b = static_cast<unsigned char>(s[0]);
+  if (b < 0x80) return b;
+  size_t n = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+  std::u32string u = text::utf8_to_u32(s.substr(0, std::min(n, s.size())));
+  return u.empty() ? 0 : u[0];
+}
+
+std::vector<std::string> fasttext_tokenize(std::string_view text) {
+  std::vector<std::string> out;
+  std::string word;
+  for (char c : text) {
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' || c == '\0') {
+      if (!word.empty()) { out.push_back(std::move(word)); word.clear(); }
+      if (c == '\n') out.emplace_back("</s>");
+    } else {
+      word.push_back(c);
+    }
+  }
+  if (!word.empty()) out.push_back(std::move(word));
+  return out;
+}
+
+size_t count_words_fasttext(std::string_view text) {
+  size_t n = 0;
+  size_t i = 0, len = text.size();
+  while (i < len) {
+    char c = text[i];
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' || c == '\0') { ++i; continue; }
+    size_t j = i;
+    while (j < len) {
+      char d = text[j];
+      if (d == ' ' || d == '\n' || d == '\r' || d == '\t' || d == '\v' || d == '\f' || d == '\0') break;
+      ++j;
+    }
+    if (isalnum(first_codepoint(text.substr(i, j - i)))) ++n;
+    i = j;
+  }
+  return n;
+}
+
+std::vector<std::string> split_words_fasttext(std::string_view text) {
+  std::vector<std::string> out;
+  for (auto& w : fasttext_tokenize(text))
+    if (isalnum(first_codepoint(w))) out.push_back(std::move(w));
+  return out;
+}
+
+namespace {
+struct BreakIterHolder {
+  std::unique_ptr<icu::BreakIterator> it;
+  BreakIterHolder() {
+    UErrorCode status = U_ZERO_ERROR;
+    it.reset(icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
+    if (U_FAILURE(status) || !it) throw Error(std::string("ICU word break iterator: ") + u_errorName(status));
+  }
+};
+}  // namespace
+
+std::vector<std::string> uax29_words(std::string_view text) {
+  std::vector<std::string> out;
+  if (text.empty()) return out;
+  thread_local BreakIterHolder holder;
+  UErrorCode status = U_ZERO_ERROR;
+  UText* ut = utext_openUTF8(nullptr, text.data(), static_cast<int64_t>(text.size()), &status);
+  if (U_FAILURE(status)) throw Error(std::string("ICU utext_openUTF8: ") + u_errorName(status));
+  holder.it->setText(ut, status);
+  if (U_FAILURE(status)) { utext_close(ut); throw Error(std::string("ICU setText: ") + u_errorName(status)); }
+  int32_t start = holder.it->first();
+  for (int32_t end = holder.it->next(); end != icu::BreakIterator::DONE; start = end, end = holder.it->next())
+    out.emplace_back(text.substr(static_cast<size_t>(start), static_cast<size_t>(end - start)));
+  // Detach before closing the UText.
+  holder.it->setText(icu::UnicodeString());
+  utext_close(ut);
+  return out;
+}
+
+std::vector<std::string> split_words_uniseg(std::string_view text) {
+  std::vector<std::string> out;
+  for (auto& w : uax29_words(text))
+    if (isalnum(first_codepoint(w))) out.push_back(std::move(w));
+  return out;
+}
+
+std::vector<std::string> split_words(std::string_view text, const std::string& model, bool ignore_punctuation) {
+  std::vector<std::string> tokens;
+  if (model == "fasttext") tokens = fasttext_tokenize(text);
+  else if (model == "uniseg") tokens = uax29_words(text);
+  else if (model == "split") tokens = text::split_whitespace(text);
+  else throw Error("unknown word tokenizer model '" + model + "' (fasttext, uniseg, split)");
+  std::vector<std::string> out;
+  for (auto& w : tokens) {
+    bool keep = ignore_punctuation ? isalnum(first_codepoint(w)) : !text::strip(w).empty();
+    if (keep) out.push_back(std::move(w));
+  }
+  return out;
+}
+
+std::vector<std::string> split_paragraphs(std::string_view text, std::string_view sep) {
+  std::vector<std::string> out;
+  for (const auto& part : text::split(text, sep)) {
+    std::string s = text::strip(part);
+    if (!s.empty()) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+size_t count_substr(std::string_view s, std::string_view sub) {
+  if (sub.empty()) return 0;
+  size_t n = 0, pos = 0;
+  while ((pos = s.find(sub, pos)) != std::string_view::npos) { ++n; pos += sub.size(); }
+  return n;
+}
+
+}  // namespace dclm::curation::py

@@ -1,0 +1,30 @@
+// word_length_filter(min_length=0, max_length=inf): mean len(word) over text.split() must lie in
+// [min, max]; no words → drop (curation.md §3 step 11).
+#include <limits>
+
+#include "curation/step.h"
+#include "curation/steps/util.h"
+
+namespace dclm::curation::steps {
+namespace {
+struct WordLength : Step {
+  double min_len = 0, max_len = std::numeric_limits<double>::infinity();
+  Verdict apply(Document& d) override {
+    auto words = text::split_whitespace(d.text);
+    if (words.empty()) return Verdict::drop("no_words");
+    size_t total = 0;
+    for (const auto& w : words) total += text::codepoint_count(w);
+    double mean = static_cast<double>(total) / static_cast<double>(words.size());
+    if (mean < min_len) return Verdict::drop("mean_word_too_short");
+    if (mean > max_len) return Verdict::drop("mean_word_too_long");
+    return Verdict::ok();
+  }
+};
+}  // namespace
+std::unique_ptr<Step> make_word_length_filter(ConfigNode& cfg) {
+  auto s = std::make_unique<WordLength>();
+  s->min_len = cfg.get_or<double>("min_length", 0);
+  s->max_len = cfg.get_or<double>("max_length", std::numeric_limits<double>::infinity());
+  return s;
+}
+}  // namespace dclm::curation::steps
