@@ -1,0 +1,88 @@
+// Bloom filter for BFF-style n-gram dedup (curation.md §11.7–§11.8).
+//
+// Differences from bff's filter, on purpose (§11.7 "a C++ port fixes the seeds ... matches the semantics,
+// not the bits"): the k hashers are seeded (deterministic), and an n-gram is hashed once to 128 bits
+// (h1, h2); bit i of the k is g_i = h1 + i·h2 + i² (enhanced double hashing, Kirsch–Mitzenmacher) mapped
+// onto [0, m) by a multiply-high range reduction. The false-positive math of §11.8 applies unchanged.
+// The k probes of a key can be prefetched (memory-latency bound otherwise, §11.9).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dclm::dedup {
+
+struct Hash128 {
+  uint64_t h1 = 0, h2 = 0;
+  bool operator==(const Hash128& o) const { return h1 == o.h1 && h2 == o.h2; }
+};
+
+// bff's BloomFilter::optimal_number_of_hashers: ceil(m/n · ln 2) with m = 8·size_in_bytes bits.
+uint32_t optimal_number_of_hashers(uint64_t size_in_bytes, uint64_t expected_elements);
+// bff's prob_of_false_positive: (1 − (1 − 1/m)^(k·n))^k, m = 8·size_in_bytes.
+double prob_of_false_positive(uint64_t size_in_bytes, uint64_t expected_elements, uint32_t num_hashers);
+// The smallest size in bytes whose false-positive rate (with the optimal k recomputed at each size, or the
+// fixed num_hashers when > 0) is <= fp_rate (bff binary-searches the same quantity). Sizes above
+// max_bytes are not searched: returns 0 when even max_bytes does not reach fp_rate.
+uint64_t compute_bloom_size(double fp_rate, uint64_t expected_elements, uint64_t max_bytes, uint32_t num_hashers = 0);
+
+// Physical memory of this machine in bytes (0 if unknown).
+uint64_t system_memory_bytes();
+
+class BloomFilter {
+ public:
+  BloomFilter() = default;
+  // size_in_bytes is rounded up to a multiple of 8 (64-bit words).
+  BloomFilter(uint64_t size_in_bytes, uint32_t num_hashers, uint64_t seed);
+
+  // File: magic "DCLMBLOM", u32 version, u32 k, u64 seed, u64 word count, words (little-endian u64),
+  // u64 XXH3 checksum of everything before it. A missing, truncated or corrupt file is a dclm::Error
+  // naming it.
+  static BloomFilter load(const std::string& path);
+  void save(const std::string& path) const;  // atomically (temp + rename)
+
+  // The seeded 128-bit hash of a key's bytes (the n-gram encoding is the caller's).
+  Hash128 hash(const void* data, size_t len) const;
+
+  bool contains(const Hash128& h) const {
+    for (uint32_t i = 0; i < k_; ++i) {
+      uint64_t b = bit_index(h, i);
+      if (!(words_[b >> 6] & (uint64_t{1} << (b & 63)))) return false;
+    }
+    return true;
+  }
+  void insert(const Hash128& h) {
+    for (uint32_t i = 0; i < k_; ++i) {
+      uint64_t b = bit_index(h, i);
+      words_[b >> 6] |= uint64_t{1} << (b & 63);
+    }
+  }
+  void prefetch(const Hash128& h) const {
+    for (uint32_t i = 0; i < k_; ++i) __builtin_prefetch(&words_[bit_index(h, i) >> 6]);
+  }
+
+  uint64_t size_in_bytes() const { return words_.size() * 8; }
+  uint64_t size_in_bits() const { return bits_; }
+  uint32_t num_hashers() const { return k_; }
+  uint64_t seed() const { return seed_; }
+  bool empty() const { return words_.empty(); }
+  double fill_ratio() const;  // fraction of set bits
+  double false_positive_rate(uint64_t expected_elements) const {
+    return prob_of_false_positive(size_in_bytes(), expected_elements, k_);
+  }
+  bool operator==(const BloomFilter& o) const {
+    return k_ == o.k_ && seed_ == o.seed_ && words_ == o.words_;
+  }
+
+ private:
+  uint64_t bit_index(const Hash128& h, uint32_t i) const {
+    uint64_t g = h.h1 + static_cast<uint64_t>(i) * h.h2 + static_cast<uint64_t>(i) * i;
+    return static_cast<uint64_t>((static_cast<unsigned __int128>(g) * bits_) >> 64);
+  }
+  std::vector<uint64_t> words_;
+  uint64_t bits_ = 0;
+  uint32_t k_ = 0;
+  uint64_t seed_ = 0;
+};
+
+}  // namespace dclm::dedup
