@@ -1,0 +1,363 @@
+#include "model/openlm.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/version.h>
+
+#include <cmath>
+#include <map>
+
+#include "common/error.h"
+#include "common/io.h"
+
+namespace dclm::model {
+
+// ---------------------------------------------------------------------------------------------------
+// Config JSON
+
+nlohmann::json config_to_json(const ModelConfig& c) {
+  return {{"name", c.name},         {"d_model", c.d_model},       {"n_layers", c.n_layers},
+          {"n_heads", c.n_heads},   {"vocab_size", c.vocab_size}, {"seq_len", c.seq_len},
+          {"qk_norm", c.qk_norm},   {"norm_eps", c.norm_eps},     {"rope_base", c.rope_base},
+          {"head_dim", c.head_dim()}, {"ffn_hidden", c.ffn_hidden()},
+          {"params", param_count(c)}, {"params_with_qk_norm", param_count_with_qk_norm(c)}};
+}
+
+ModelConfig config_from_json(const nlohmann::json& j, const std::string& source) {
+  ModelConfig c;
+  try {
+    c.name = j.value("name", std::string());
+    c.d_model = j.at("d_model").get<int64_t>();
+    c.n_layers = j.at("n_layers").get<int64_t>();
+    c.n_heads = j.at("n_heads").get<int64_t>();
+    c.vocab_size = j.at("vocab_size").get<int64_t>();
+    c.seq_len = j.at("seq_len").get<int64_t>();
+    c.qk_norm = j.value("qk_norm", true);
+    c.norm_eps = j.value("norm_eps", 1e-5);
+    c.rope_base = j.value("rope_base", 10000.0);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("bad model config: ") + e.what(), {source});
+  }
+  c.validate();
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Init
+
+void trunc_normal_(torch::Tensor t, double std, at::Generator& gen) {
+  torch::NoGradGuard ng;
+  auto norm_cdf = [](double x) { return (1.0 + std::erf(x / std::sqrt(2.0))) / 2.0; };
+  const double a = -3.0 * std, b = 3.0 * std;
+  const double l = norm_cdf(a / std), u = norm_cdf(b / std);
+  t.uniform_(2 * l - 1, 2 * u - 1, gen);
+  t.erfinv_();
+  t.mul_(std * std::sqrt(2.0));
+  t.clamp_(a, b);
+}
+
+double init_std(const ModelConfig& c, const ParamSpec& p) {
+  const double d = double(c.d_model);
+  const std::string& n = p.name;
+  auto ends_with = [&](const char* s) {
+    std::string suf(s);
+    return n.size() >= suf.size() && n.compare(n.size() - suf.size(), suf.size(), suf) == 0;
+  };
+  switch (p.kind) {
+    case ParamSpec::NormGain:
+    case ParamSpec::QkNormGain:
+      return 0.0;
+    case ParamSpec::Embedding:
+    case ParamSpec::Output:
+      return 1.0 / std::sqrt(d);
+    case ParamSpec::Linear:
+      break;
+  }
+  const double layer_scale = std::sqrt(2.0 * double(p.layer + 1));
+  if (ends_with("attention.out_proj.weight")) return 1.0 / std::sqrt(d) / layer_scale;
+  if (ends_with("feed_forward.w3.weight")) return 1.0 / std::sqrt(double(c.ffn_hidden())) / layer_scale;
+  return 1.0 / std::sqrt(d);  // in_proj, w12
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Module
+
+OpenLMImpl::OpenLMImpl(const ModelConfig& config, uint64_t seed) : config_(config) {
+  config_.validate();
+  // Build the submodule tree from the dotted names so that named_parameters() reproduces them.
+  std::map<std::string, std::shared_ptr<torch::nn::Module>> nodes;
+  for (const ParamSpec& s : parameter_specs(config_)) {
+    torch::nn::Module* parent = this;
+    std::string path;
+    size_t start = 0, dot;
+    while ((dot = s.name.find('.', start)) != std::string::npos) {
+      std::string part = s.name.substr(start, dot - start);
+      path += (path.empty() ? "" : ".") + part;
+      auto it = nodes.find(path);
+      if (it == nodes.end()) {
+        auto child = std::make_shared<torch::nn::Module>();
+        parent->register_module(part, child);
+        it = nodes.emplace(path, child).first;
+      }
+      parent = it->second.get();
+      start = dot + 1;
+    }
+    torch::Tensor t = parent->register_parameter(s.name.substr(start), torch::empty(s.shape, torch::kFloat32));
+    params_.emplace_back(s.name, t);
+  }
+  // Direct handles for the forward pass.
+  std::map<std::string, torch::Tensor> by_name(params_.begin(), params_.end());
+  tok_embeddings_ = by_name.at("tok_embeddings.weight");
+  final_norm_ = by_name.at("norm.weight");
+  output_ = by_name.at("output.weight");
+  for (int64_t l = 0; l < config_.n_layers; ++l) {
+    const std::string p = "layers." + std::to_string(l) + ".";
+    Layer L;
+    L.in_proj = by_name.at(p + "attention.in_proj.weight");
+    L.out_proj = by_name.at(p + "attention.out_proj.weight");
+    if (config_.qk_norm) {
+      L.q_norm = by_name.at(p + "attention.q_norm.weight");
+      L.k_norm = by_name.at(p + "attention.k_norm.weight");
+    }
+    L.w12 = by_name.at(p + "feed_forward.w12.weight");
+    L.w3 = by_name.at(p + "feed_forward.w3.weight");
+    L.attention_norm = by_name.at(p + "attention_norm.weight");
+    L.ffn_norm = by_name.at(p + "ffn_norm.weight");
+    layers_.push_back(L);
+  }
+  reset_parameters(seed);
+}
+
+void OpenLMImpl::reset_parameters(uint64_t seed) {
+  torch::NoGradGuard ng;
+  at::Generator gen = at::detail::createCPUGenerator(seed);
+  const auto specs = parameter_specs(config_);
+  for (size_t i = 0; i < specs.size(); ++i) {
+    torch::Tensor& p = params_[i].second;
+    const double std = init_std(config_, specs[i]);
+    torch::Tensor cpu = torch::empty(specs[i].shape, torch::kFloat32);
+    if (std == 0.0)
+      cpu.fill_(1.0);
+    else
+      trunc_normal_(cpu, std, gen);
+    p.copy_(cpu);
+  }
+}
+
+std::vector<torch::Tensor> OpenLMImpl::param_list() const {
+  std::vector<torch::Tensor> out;
+  out.reserve(params_.size());
+  for (const auto& kv : params_) out.push_back(kv.second);
+  return out;
+}
+
+int64_t OpenLMImpl::num_params() const {
+  int64_t n = 0;
+  for (const auto& kv : params_) n += kv.second.numel();
+  return n;
+}
+
+torch::Tensor OpenLMImpl::norm(const torch::Tensor& x, const torch::Tensor& gain) const {
+  // Gain-only LayerNorm. "LP" in bf16 mode: input and weight cast to bf16, layer_norm run on them.
+  if (compute_ == Compute::Bf16)
+    return at::layer_norm(x.to(torch::kBFloat16), {gain.size(0)}, gain.to(torch::kBFloat16), {}, config_.norm_eps);
+  return at::layer_norm(x, {gain.size(0)}, gain, {}, config_.norm_eps);
+}
+
+torch::Tensor OpenLMImpl::linear(const torch::Tensor& x, const torch::Tensor& w) const {
+  if (compute_ == Compute::Bf16) return at::linear(x.to(torch::kBFloat16), w.to(torch::kBFloat16));
+  return at::linear(x, w);
+}
+
+std::pair<torch::Tensor, torch::Tensor> rotary_tables(int64_t head_dim, double base, int64_t offset, int64_t len) {
+  // OpenLM RotaryEmbedding: inv_freq = 1 / base^(arange(0, hd, 2) / hd); freqs = t ⊗ inv_freq;
+  // emb = cat(freqs, freqs). Built in fp32.
+  auto fopt = torch::TensorOptions().dtype(torch::kFloat32);
+  torch::Tensor inv_freq = torch::pow(base, torch::arange(0, head_dim, 2, fopt) / double(head_dim)).reciprocal();
+  torch::Tensor t = torch::arange(offset, offset + len, fopt);
+  torch::Tensor freqs = torch::outer(t, inv_freq);
+  torch::Tensor emb = torch::cat({freqs, freqs}, -1);
+  return {emb.cos(), emb.sin()};
+}
+
+std::pair<torch::Tensor, torch::Tensor> OpenLMImpl::rope_tables(int64_t offset, int64_t len, const torch::Device& dev) {
+  const int64_t need = offset + len;
+  if (!rope_cos_.defined() || rope_cos_.size(0) < need || rope_cos_.device() != dev) {
+    auto [c, s] = rotary_tables(config_.head_dim(), config_.rope_base, 0, std::max<int64_t>(need, config_.seq_len));
+    rope_cos_ = c.to(dev);
+    rope_sin_ = s.to(dev);
+  }
+  return {rope_cos_.narrow(0, offset, len), rope_sin_.narrow(0, offset, len)};
+}
+
+torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+  auto halves = x.chunk(2, -1);  // chunk (SplitBackward) rather than narrow: cheaper backward
+  torch::Tensor rot = torch::cat({-halves[1], halves[0]}, -1);
+  // tables [T, hd] → [1, T, 1, hd], in the activation dtype
+  torch::Tensor c = cos.to(x.scalar_type()).unsqueeze(0).unsqueeze(2);
+  torch::Tensor s = sin.to(x.scalar_type()).unsqueeze(0).unsqueeze(2);
+  return x * c + rot * s;
+}
+
+torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, int64_t past) {
+#if TORCH_VERSION_MAJOR >= 2
+  if (past == 0) return at::scaled_dot_product_attention(q, k, v, {}, 0.0, /*is_causal=*/true);
+#endif
+  const int64_t Tq = q.size(2), Tk = k.size(2);
+  const double scale = 1.0 / std::sqrt(double(q.size(-1)));
+  torch::Tensor scores = torch::matmul(q, k.transpose(-2, -1)).to(torch::kFloat32) * scale;  // [B,H,Tq,Tk]
+  if (Tq > 1 || past + Tq < Tk) {
+    // key j is hidden from query i iff j > past + i
+    torch::Tensor mask = torch::ones({Tq, Tk}, torch::TensorOptions().dtype(torch::kBool).device(q.device()))
+                             .triu(past + 1);
+    scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());
+  }
+  torch::Tensor p = torch::softmax(scores, -1).to(v.scalar_type());
+  return torch::matmul(p, v);
+}
+
+torch::Tensor OpenLMImpl::forward(const torch::Tensor& ids) { return run(ids, nullptr); }
+torch::Tensor OpenLMImpl::forward(const torch::Tensor& ids, KVCache& cache) { return run(ids, &cache); }
+
+torch::Tensor OpenLMImpl::run(const torch::Tensor& ids, KVCache* cache) {
+  TORCH_CHECK(ids.dim() == 2, "OpenLM forward: ids must be [B, T]");
+  const int64_t B = ids.size(0), T = ids.size(1), H = config_.n_heads, hd = config_.head_dim(),
+                A = config_.attn_dim();
+  const int64_t past = cache ? cache->length : 0;
+  if (cache && cache->k.empty()) {
+    cache->k.resize(layers_.size());
+    cache->v.resize(layers_.size());
+  }
+  auto [cos, sin] = rope_tables(past, T, tok_embeddings_.device());
+
+  torch::Tensor x = at::embedding(tok_embeddings_, ids.to(torch::kLong));
+  if (compute_ == Compute::Bf16) x = x.to(torch::kBFloat16);
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    const Layer& L = layers_[l];
+    // attention
+    torch::Tensor qkv = linear(norm(x, L.attention_norm), L.in_proj);  // [B, T, 3A]
+    auto parts = qkv.chunk(3, -1);
+    torch::Tensor q = parts[0], k = parts[1], v = parts[2];
+    if (config_.qk_norm) {
+      q = norm(q, L.q_norm);  // over the whole H·hd vector, before the head split
+      k = norm(k, L.k_norm);
+    }
+    q = q.reshape({B, T, H, hd});
+    k = k.reshape({B, T, H, hd});
+    v = v.reshape({B, T, H, hd});
+    q = apply_rotary(q, cos, sin).to(v.scalar_type());  // RotaryWithCast: q, k in v's dtype
+    k = apply_rotary(k, cos, sin).to(v.scalar_type());
+    q = q.transpose(1, 2);  // [B, H, T, hd]
+    k = k.transpose(1, 2);
+    v = v.transpose(1, 2);
+    if (cache) {
+      if (cache->k[l].defined()) {
+        k = torch::cat({cache->k[l], k}, 2);
+        v = torch::cat({cache->v[l], v}, 2);
+      }
+      cache->k[l] = k;
+      cache->v[l] = v;
+    }
+    torch::Tensor att = causal_attention(q, k, v, past);         // [B, H, T, hd]
+    att = att.transpose(1, 2).reshape({B, T, A});
+    torch::Tensor h = x + linear(att, L.out_proj);
+    // SwiGLU feed-forward, gate = first half
+    torch::Tensor f = linear(norm(h, L.ffn_norm), L.w12);
+    auto gu = f.chunk(2, -1);
+    x = h + linear(torch::silu(gu[0]) * gu[1], L.w3);
+  }
+  if (cache) cache->length = past + T;
+  return linear(norm(x, final_norm_), output_).to(torch::kFloat32);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Loss
+
+LossParts lm_loss(const torch::Tensor& logits, const torch::Tensor& targets, double z_loss, int64_t ignore_index) {
+  const int64_t V = logits.size(-1);
+  torch::Tensor lf = logits.reshape({-1, V});
+  torch::Tensor t = targets.reshape({-1}).to(torch::kLong);
+  TORCH_CHECK(lf.size(0) == t.size(0), "lm_loss: logits and targets disagree in size");
+  // One fused log_softmax pass (forward and backward) serves both terms: logsumexp_i = x_i,t − logp_i,t.
+  torch::Tensor logp = torch::log_softmax(lf, -1);
+  torch::Tensor valid = t != ignore_index;
+  torch::Tensor safe_t = torch::where(valid, t, torch::zeros_like(t)).unsqueeze(1);
+  torch::Tensor picked_logp = logp.gather(1, safe_t).squeeze(1);
+  torch::Tensor lse = lf.gather(1, safe_t).squeeze(1) - picked_logp;  // [N]
+  torch::Tensor nll = -picked_logp * valid.to(lse.scalar_type());
+  LossParts out;
+  out.ce = nll.sum() / valid.sum().to(lse.scalar_type());
+  out.z = lse.square().mean();
+  out.total = z_loss != 0.0 ? out.ce + z_loss * out.z : out.ce;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Serialization
+
+void save_tensor_dict(const std::string& path, const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
+  c10::Dict<std::string, at::Tensor> dict;
+  for (const auto& [name, t] : tensors) dict.insert(name, t.detach().to(torch::kCPU).contiguous());
+  std::vector<char> bytes = torch::pickle_save(c10::IValue(dict));
+  write_file_atomic(path, std::string_view(bytes.data(), bytes.size()));
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> load_tensor_dict(const std::string& path) {
+  std::string raw = read_file(path);
+  std::vector<char> bytes(raw.begin(), raw.end());
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  try {
+    c10::IValue v = torch::pickle_load(bytes);
+    if (!v.isGenericDict()) throw Error("not a tensor dict", {path});
+    for (const auto& kv : v.toGenericDict()) out.emplace_back(kv.key().toStringRef(), kv.value().toTensor());
+  } catch (const c10::Error& e) {
+    throw Error(std::string("cannot read tensor file: ") + e.what_without_backtrace(), {path});
+  }
+  return out;
+}
+
+void save_safetensors(const std::string& path, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+                      const std::map<std::string, std::string>& metadata) {
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  std::vector<torch::Tensor> data;
+  int64_t offset = 0;
+  for (const auto& [name, t] : tensors) {
+    torch::Tensor c = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    const int64_t bytes = c.numel() * int64_t(sizeof(float));
+    header[name] = {{"dtype", "F32"}, {"shape", c.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+    data.push_back(c);
+  }
+  std::string h = header.dump();
+  while (h.size() % 8 != 0) h += ' ';
+  std::string out(8, '\0');
+  const uint64_t n = h.size();
+  for (int i = 0; i < 8; ++i) out[size_t(i)] = char((n >> (8 * i)) & 0xff);  // little endian
+  out += h;
+  out.reserve(out.size() + size_t(offset));
+  for (const auto& c : data) out.append(static_cast<const char*>(c.data_ptr()), size_t(c.numel()) * sizeof(float));
+  write_file_atomic(path, out);
+}
+
+void save_params(const OpenLMImpl& m, const std::string& path) { save_tensor_dict(path, m.named_params()); }
+
+void load_params(OpenLMImpl& m, const std::string& path) {
+  auto loaded = load_tensor_dict(path);
+  std::map<std::string, torch::Tensor> by_name(loaded.begin(), loaded.end());
+  if (by_name.size() != m.named_params().size())
+    throw Error("parameter file holds " + std::to_string(by_name.size()) + " tensors, model expects " +
+                    std::to_string(m.named_params().size()),
+                {path});
+  torch::NoGradGuard ng;
+  for (const auto& [name, p] : m.named_params()) {
+    auto it = by_name.find(name);
+    if (it == by_name.end()) throw Error("parameter '" + name + "' missing", {path});
+    if (it->second.sizes() != p.sizes())
+      throw Error("parameter '" + name + "' has shape " + c10::str(it->second.sizes()) + ", model expects " +
+                      c10::str(p.sizes()),
+                  {path});
+    p.copy_(it->second);
+  }
+}
+
+}  // namespace dclm::model

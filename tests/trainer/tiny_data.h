@@ -1,0 +1,36 @@
+// Tiny token datasets for trainer tests: "counting" sequences s, s+1, s+2, … (mod vocab) from a random
+// start, which a 2-layer model learns within a few dozen steps.
+#pragma once
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/hash.h"
+#include "common/io.h"
+#include "curation/shard.h"
+
+namespace dclm::testing {
+
+inline void make_counting_dataset(const std::string& dir, int64_t num_sequences, int64_t tokens_per_seq,
+                                  int64_t vocab, uint64_t seed = 1, int64_t num_shards = 2) {
+  make_dirs(dir);
+  std::mt19937_64 rng(seed);
+  std::vector<curation::ShardEntry> entries;
+  const int64_t per = (num_sequences + num_shards - 1) / num_shards;
+  for (int64_t s = 0, done = 0; s < num_shards && done < num_sequences; ++s) {
+    const int64_t n = std::min(per, num_sequences - done);
+    std::vector<int32_t> ids;
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t start = int64_t(rng() % uint64_t(vocab));
+      for (int64_t t = 0; t < tokens_per_seq; ++t) ids.push_back(int32_t((start + t) % vocab));
+    }
+    const std::string name = curation::shard_name(s);
+    curation::write_shard(dir + "/" + name + ".bin", ids, tokens_per_seq, vocab);
+    entries.push_back({name, n, sha256_file(dir + "/" + name + ".bin")});
+    done += n;
+  }
+  curation::write_dataset_manifest(dir, entries, tokens_per_seq, vocab);
+}
+
+}  // namespace dclm::testing

@@ -1,0 +1,41 @@
+// Training checkpoints: out_dir/checkpoints/step_NNNNNNNN/ holding
+//   params.pt      model parameters (torch.load-compatible dict, spec names)
+//   optimizer.pt   AdamW moments ("exp_avg.<name>", "exp_avg_sq.<name>")
+//   state.json     step, optimizer step count, loader position (epoch, offset), seed, model config, …
+//   checkpoint.json  {"step": N, "files": {"params.pt": sha256, …}}   — written last
+// A checkpoint is assembled in a temporary sibling folder and renamed into place, so a folder named
+// step_* always holds a complete checkpoint; a sha256 mismatch on load is reported as corruption.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+namespace dclm::trainer {
+
+using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
+
+std::string checkpoint_dir_name(int64_t step);  // "step_00000012"
+
+// Writes checkpoint `step` under `root` atomically and returns its folder.
+std::string write_checkpoint(const std::string& root, int64_t step, const NamedTensors& params,
+                             const NamedTensors& optimizer, const nlohmann::json& state);
+
+// Folder of the newest checkpoint under `root` (highest step among step_* folders with a
+// checkpoint.json), or nullopt when there is none. Temporary folders of interrupted writes are ignored.
+std::optional<std::string> latest_checkpoint(const std::string& root);
+
+struct LoadedCheckpoint {
+  int64_t step = 0;
+  NamedTensors params, optimizer;
+  nlohmann::json state;
+};
+// Verifies every file's sha256 against checkpoint.json, then reads it. dclm::Error naming the file for
+// a missing, corrupt or unreadable file.
+LoadedCheckpoint read_checkpoint(const std::string& dir);
+
+}  // namespace dclm::trainer

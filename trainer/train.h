@@ -1,0 +1,40 @@
+// The DCLM/OpenLM training loop (../shared/spec/training.md §2) on one device: AdamW(0.9, 0.95, 1e-8)
+// with weight decay on every parameter, global-norm clipping, linear warmup + cosine to cooldown_lr,
+// gradient accumulation, CE + z-loss, atomic checksummed checkpoints with bitwise-exact resume on CPU.
+//
+// out_dir layout:
+//   checkpoints/step_NNNNNNNN/   see trainer/checkpoint.h
+//   metrics.jsonl                one line per step: step, loss, ce, z_loss, lr, grad_norm, tokens_per_second
+//   model.pt + model.json        export: torch.load-compatible {name: tensor} dict + the ModelConfig
+//   model.safetensors            the same parameters as a safetensors file (fp32)
+//   summary.json                 steps, final loss, tokens/s, paths
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "model/config.h"
+
+namespace dclm::trainer {
+
+struct TrainOptions {
+  model::ModelConfig model;
+  std::string data_dir;            // curation::TokenDataset folder (sequences of model.seq_len + 1 tokens)
+  std::string out_dir;             // checkpoints/, metrics.jsonl, model.pt + model.json (export), summary.json
+  int64_t global_batch_size = 0, accum_freq = 1, warmup = 0, total_steps = 0, seed = 124;
+  double lr = 0, weight_decay = 0, cooldown_lr = 3e-5, z_loss = 0, grad_clip = 1.0;
+  std::string precision = "fp32";  // fp32 on CPU; amp_bf16 / pure_bf16 on GPU
+  int64_t checkpoint_every = 0;    // steps; 0 = only the final one
+  bool resume = true;              // continue from the latest good checkpoint in out_dir/checkpoints
+  int threads = 0;                 // torch intra-op threads; 0 = dclm::default_threads()
+};
+
+struct TrainResult {
+  int64_t steps = 0;
+  double final_loss = 0;
+  double tokens_per_second = 0;
+  std::string model_path;
+};
+
+TrainResult train(const TrainOptions& opts);
+
+}  // namespace dclm::trainer
