@@ -62,7 +62,7 @@ void write_dataset_manifest(const std::string& dir, const std::vector<ShardEntry
   m["num_sequences"] = total;
   m["shards"] = arr;
   write_file_atomic(dir + "/manifest.jsonl", jsonl);
-  write_json_file(dir + "/manifest.json", m);
+  write_json_file(dir + "/dataset.json", m);
 }
 
 struct TokenDataset::Mapped {
@@ -75,7 +75,7 @@ struct TokenDataset::Mapped {
 };
 
 TokenDataset::TokenDataset(const std::string& dir, bool verify) : dir_(dir) {
-  std::string mpath = dir + "/manifest.json";
+  std::string mpath = dir + "/dataset.json";
   json m = read_json_file(mpath);
   try {
     seq_len_ = m.at("seq_len").get<int64_t>();

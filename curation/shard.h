@@ -1,9 +1,10 @@
 // The token shard format written by tokshuf and read by the trainer's loader.
 //
-// A dataset is a folder with shard_NNNNNNNN.bin files and a manifest.json:
+// A dataset is a folder with shard_NNNNNNNN.bin files and a dataset.json:
 //   {"format": "dclm-tokens-v1", "seq_len": 2049, "vocab_size": V, "bytes_per_id": 2|4,
 //    "num_sequences": N, "shards": [{"shard": "shard_00000000", "num_sequences": n, "sha256": "…"}]}
-// plus a DCLM-style manifest.jsonl ({"shard", "num_sequences"} per line).
+// plus a DCLM-style manifest.jsonl ({"shard", "num_sequences"} per line). (manifest.json is left to the
+// run folder's stage manifest.)
 // A shard file: a 64-byte header (magic "DCLMTOK1", u32 bytes_per_id, u32 seq_len, u64 num_sequences,
 // u64 vocab_size, zero padding), then num_sequences·seq_len little-endian ids (uint16 when the
 // vocabulary fits, else uint32). Shards are memory-mapped for reading.
@@ -30,7 +31,7 @@ struct ShardEntry {
   std::string sha256;
 };
 
-// Writes manifest.json and manifest.jsonl for the shards in `dir`.
+// Writes dataset.json and manifest.jsonl for the shards in `dir`.
 void write_dataset_manifest(const std::string& dir, const std::vector<ShardEntry>& shards, int64_t seq_len,
                             int64_t vocab_size);
 

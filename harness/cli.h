@@ -55,6 +55,11 @@ int cmd_train(const std::vector<std::string>& argv);
 int cmd_eval(const std::vector<std::string>& argv);
 int cmd_leaderboard(const std::vector<std::string>& argv);
 int cmd_fetch(const std::vector<std::string>& argv);
+int cmd_status(const std::vector<std::string>& argv);
 int cmd_tokenizer(const std::vector<std::string>& argv);
+int cmd_submit(const std::vector<std::string>& argv);
+int cmd_report(const std::vector<std::string>& argv);
+int cmd_dedup(const std::vector<std::string>& argv);
+int cmd_classifier(const std::vector<std::string>& argv);
 
 }  // namespace dclm::harness

@@ -34,8 +34,8 @@ int cmd_eval(const std::vector<std::string>& argv) {
   o.model_name = args.get("model");
   o.out_path = args.get("out");
   auto res = evaluator::run_eval(o, *lm, *tok);
-  std::printf("eval: Core %s, Extended %s, MMLU %s → %s\n", res.value("Core", json()).dump().c_str(),
-              res.value("Extended", json()).dump().c_str(), res.value("MMLU", json()).dump().c_str(), o.out_path.c_str());
+  std::printf("eval: Core %s, Extended %s, MMLU %s → %s\n", res.value("Core", nlohmann::json()).dump().c_str(),
+              res.value("Extended", nlohmann::json()).dump().c_str(), res.value("MMLU", nlohmann::json()).dump().c_str(), o.out_path.c_str());
   return 0;
 }
 

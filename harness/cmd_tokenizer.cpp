@@ -12,11 +12,12 @@ namespace dclm::harness {
 
 int cmd_tokenizer(const std::vector<std::string>& argv) {
   const std::string summary =
+      "usage: dclm tokenizer train|encode|decode ...\n"
       "dclm tokenizer train --out FILE.model [--vocab-size N] INPUT.jsonl...   train SentencePiece\n"
       "dclm tokenizer encode --tokenizer FILE   jsonl {\"text\"} on stdin → one JSON id array per line\n"
       "dclm tokenizer decode --tokenizer FILE   JSON id arrays on stdin → jsonl {\"text\"}";
   if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
-    std::printf("usage:\n%s\n", summary.c_str());
+    std::printf("%s\n", summary.c_str());
     return argv.empty() ? 2 : 0;
   }
   std::string sub = argv[0];

@@ -11,11 +11,16 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> cmds = {
       {"run", "run the whole benchmark (default: the micro CPU scale on the sample pool)", cmd_run},
       {"curate", "curate a raw web pool with a recipe (readers, extraction, filters)", cmd_curate},
+      {"dedup", "BFF Bloom-filter n-gram dedup of jsonl (DCLM old-both; deterministic)", cmd_dedup},
+      {"classifier", "train / evaluate a fastText quality classifier; exact top-K % filter", cmd_classifier},
       {"tokenize", "tokenize–shuffle curated text into token shards", cmd_tokenize},
       {"tokenizer", "train / encode / decode with a tokenizer", cmd_tokenizer},
       {"train", "train the scale's model on token shards", cmd_train},
       {"eval", "evaluate a model on an ICL suite → DCLM-shaped result JSON", cmd_eval},
       {"leaderboard", "render result JSONs as a leaderboard", cmd_leaderboard},
+      {"status", "show the state of each stage of a run folder", cmd_status},
+      {"submit", "build a submission bundle (results, manifests, loss curve, model card) from a run folder", cmd_submit},
+      {"report", "write one HTML report for a run (curation funnel, loss curve, scores vs DCLM anchors)", cmd_report},
       {"scales", "print the competition scales with their parameter counts", cmd_scales},
       {"fetch", "fetch eval data, models, tokenizer and sample pool (verified)", cmd_fetch},
   };

@@ -89,11 +89,18 @@ std::string run_pipeline(const PipelineOptions& opts) {
   }
   if (stop_after(opts, "curate")) return run.stage_dir("curate");
 
-  // 2. tokenizer
-  {
-    if (defaults.tokenizer_vocab <= 0)
-      throw Error("scale " + scale.name + " trains with the GPT-NeoX BPE tokenizer, which is not built yet (issue 5); "
-                  "use a CPU scale (micro, nano)");
+  // 2. tokenizer: SentencePiece trained on the curated text (CPU scales, tokenizer_vocab > 0), or
+  //    DCLM's GPT-NeoX-20B BPE (DCLM scales), copied into the run so the run is self-contained.
+  const bool neox = defaults.tokenizer_vocab <= 0;
+  const std::string tok_file = neox ? "tokenizer.json" : "tokenizer.model";
+  if (neox) {
+    const std::string src = require_data("tokenizer/gpt-neox-20b-tokenizer.json");
+    StageSpec spec{"tokenizer", {{"type", "gpt-neox-20b"}}, {{"tokenizer.json", sha256_file(src)}}};
+    run.run(spec, [&](const std::string& work, Manifest& m) {
+      write_file_atomic(work + "/" + tok_file, read_file(src));
+      m.add_output(work, tok_file);
+    });
+  } else {
     StageSpec spec{"tokenizer", {{"type", "sentencepiece"}, {"vocab_size", defaults.tokenizer_vocab}},
                    {{"curate", run.stage_hash("curate")}}};
     run.run(spec, [&](const std::string& work, Manifest& m) {
@@ -103,18 +110,20 @@ std::string run_pipeline(const PipelineOptions& opts) {
       so.vocab_size = defaults.tokenizer_vocab;
       so.num_threads = threads;
       so.seed = scale.train.seed;
-      tokenizer::train_sentencepiece(docs, work + "/tokenizer.model", so);
-      m.add_output(work, "tokenizer.model");
+      tokenizer::train_sentencepiece(docs, work + "/" + tok_file, so);
+      m.add_output(work, tok_file);
       m.counts = {{"documents", (int64_t)docs.size()}};
     });
   }
-  const std::string tok_path = run.stage_dir("tokenizer") + "/tokenizer.model";
+  const std::string tok_path = run.stage_dir("tokenizer") + "/" + tok_file;
   auto tok = tokenizer::load_tokenizer(tok_path);
   if (stop_after(opts, "tokenizer")) return tok_path;
 
   // 3. tokens (tokenize–shuffle)
   {
-    StageSpec spec{"tokens", {{"seq_len", scale.model.seq_len + 1}, {"seed", 1234}, {"num_cells", 16},
+    // tokshuf-rs defaults (seed 1234, chunk 8192, 128 local cells); fewer cells for the tiny CPU pools.
+    const int64_t cells = neox ? 128 : 16;
+    StageSpec spec{"tokens", {{"seq_len", scale.model.seq_len + 1}, {"seed", 1234}, {"num_cells", cells},
                               {"chunk_size", 8192}, {"vocab_size", scale.model.vocab_size}},
                    {{"curate", run.stage_hash("curate")}, {"tokenizer", run.stage_hash("tokenizer")}}};
     run.run(spec, [&](const std::string& work, Manifest& m) {
@@ -124,13 +133,14 @@ std::string run_pipeline(const PipelineOptions& opts) {
       std::sort(to.inputs.begin(), to.inputs.end());
       to.out_dir = work;
       to.seq_len = scale.model.seq_len + 1;
-      to.num_cells = 16;
+      to.num_cells = cells;
       to.seed = 1234;
       to.vocab_size = scale.model.vocab_size;
       to.threads = threads;
       auto r = curation::run_tokshuf(to, *tok);
       for (const auto& s : r.shards) m.add_output(work, s);
-      m.add_output(work, "manifest.json");
+      m.add_output(work, "dataset.json");
+      m.add_output(work, "manifest.jsonl");
       m.counts = r.to_json();
       int64_t needed = scale.train.total_steps * scale.train.global_batch_size;
       if (r.sequences < needed)

@@ -1,52 +1,136 @@
-#include <sentencepiece_processor.h>
-#include <sentencepiece_trainer.h>
+#include <dlfcn.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <mutex>
 
 #include "common/error.h"
 #include "common/hash.h"
 #include "common/io.h"
 #include "common/text.h"
+#include "tokenizer/sentencepiece_plugin.h"
 #include "tokenizer/tokenizer.h"
+
+#ifndef DCLM_SPM_PLUGIN
+#define DCLM_SPM_PLUGIN ""
+#endif
 
 namespace dclm::tokenizer {
 namespace {
+
+// The plugin's entry points, resolved once (see sentencepiece_plugin.h for why this is a plugin).
+struct Plugin {
+  decltype(&dclm_spm_load) load;
+  decltype(&dclm_spm_close) close;
+  decltype(&dclm_spm_encode) encode;
+  decltype(&dclm_spm_decode) decode;
+  decltype(&dclm_spm_info) info;
+  decltype(&dclm_spm_piece_to_id) piece_to_id;
+  decltype(&dclm_spm_train) train;
+  decltype(&dclm_spm_free_buf) free_buf;
+
+  // Raises dclm::Error with the plugin's message when rc != 0.
+  void check(int rc, char* err, const std::string& file) const {
+    if (rc == 0) return;
+    std::string msg = err ? err : "unknown SentencePiece error";
+    if (err) free_buf(err);
+    throw Error("SentencePiece: " + msg, {file});
+  }
+};
+
+std::string plugin_path() {
+  if (const char* p = std::getenv("DCLM_SPM_PLUGIN"); p && *p) return p;
+  std::vector<std::string> cands;
+  // Next to the executable's build tree (build/harness/dclm → build/tokenizer/...), or ../lib when installed.
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    auto dir = exe.parent_path();
+    cands.push_back((dir / "libdclm_sentencepiece.so").string());
+    cands.push_back((dir.parent_path() / "tokenizer" / "libdclm_sentencepiece.so").string());
+    cands.push_back((dir.parent_path().parent_path() / "tokenizer" / "libdclm_sentencepiece.so").string());
+    cands.push_back((dir.parent_path() / "lib" / "libdclm_sentencepiece.so").string());
+  }
+  cands.push_back(DCLM_SPM_PLUGIN);  // where this build put it
+  for (const auto& c : cands)
+    if (!c.empty() && file_exists(c)) return c;
+  throw Error("SentencePiece plugin libdclm_sentencepiece.so not found (set DCLM_SPM_PLUGIN)");
+}
+
+const Plugin& plugin() {
+  static Plugin pl;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    std::string path = plugin_path();
+    void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+    if (!h) throw Error(std::string("cannot load the SentencePiece plugin: ") + dlerror(), {path});
+    auto sym = [&](const char* name) {
+      void* f = dlsym(h, name);
+      if (!f) throw Error(std::string("SentencePiece plugin lacks ") + name, {path});
+      return f;
+    };
+    pl.load = reinterpret_cast<decltype(pl.load)>(sym("dclm_spm_load"));
+    pl.close = reinterpret_cast<decltype(pl.close)>(sym("dclm_spm_close"));
+    pl.encode = reinterpret_cast<decltype(pl.encode)>(sym("dclm_spm_encode"));
+    pl.decode = reinterpret_cast<decltype(pl.decode)>(sym("dclm_spm_decode"));
+    pl.info = reinterpret_cast<decltype(pl.info)>(sym("dclm_spm_info"));
+    pl.piece_to_id = reinterpret_cast<decltype(pl.piece_to_id)>(sym("dclm_spm_piece_to_id"));
+    pl.train = reinterpret_cast<decltype(pl.train)>(sym("dclm_spm_train"));
+    pl.free_buf = reinterpret_cast<decltype(pl.free_buf)>(sym("dclm_spm_free_buf"));
+  });
+  return pl;
+}
 
 class SentencePieceTokenizer : public Tokenizer {
  public:
   explicit SentencePieceTokenizer(const std::string& path) : path_(path) {
     std::string bytes = read_file(path);
-    auto st = sp_.LoadFromSerializedProto(bytes);
-    if (!st.ok()) throw Error("cannot load SentencePiece model: " + st.ToString(), {path});
+    const Plugin& p = plugin();
+    char* err = nullptr;
+    p.check(p.load(bytes.data(), bytes.size(), &handle_, &err), err, path);
     identity_ = sha256_hex(bytes);
-    eot_ = sp_.PieceToId("<eot>");
-    if (eot_ == sp_.unk_id()) eot_ = sp_.eos_id() >= 0 ? sp_.eos_id() : 0;
-    pad_ = sp_.pad_id() >= 0 ? sp_.pad_id() : eot_;
+    const int unk = p.info(handle_, kDclmSpmUnkId);
+    eot_ = p.piece_to_id(handle_, "<eot>");
+    if (eot_ == unk) {
+      int eos = p.info(handle_, kDclmSpmEosId);
+      eot_ = eos >= 0 ? eos : 0;
+    }
+    int pad = p.info(handle_, kDclmSpmPadId);
+    pad_ = pad >= 0 ? pad : eot_;
+    size_ = p.info(handle_, kDclmSpmPieceSize);
   }
+  ~SentencePieceTokenizer() override { plugin().close(handle_); }
   std::vector<int32_t> encode(std::string_view text) const override {
-    std::vector<int> ids;
-    auto st = sp_.Encode(absl_string_view(text), &ids);
-    if (!st.ok()) throw Error("SentencePiece encode failed: " + st.ToString(), {path_});
-    return std::vector<int32_t>(ids.begin(), ids.end());
-  }
-  std::string decode(const std::vector<int32_t>& ids) const override {
-    std::vector<int> v(ids.begin(), ids.end());
-    std::string out;
-    auto st = sp_.Decode(v, &out);
-    if (!st.ok()) throw Error("SentencePiece decode failed: " + st.ToString(), {path_});
+    const Plugin& p = plugin();
+    int32_t* ids = nullptr;
+    size_t n = 0;
+    char* err = nullptr;
+    p.check(p.encode(handle_, text.data(), text.size(), &ids, &n, &err), err, path_);
+    std::vector<int32_t> out(ids, ids + n);
+    p.free_buf(ids);
     return out;
   }
-  int64_t vocab_size() const override { return sp_.GetPieceSize(); }
+  std::string decode(const std::vector<int32_t>& ids) const override {
+    const Plugin& p = plugin();
+    char* text = nullptr;
+    size_t n = 0;
+    char* err = nullptr;
+    p.check(p.decode(handle_, ids.data(), ids.size(), &text, &n, &err), err, path_);
+    std::string out(text, n);
+    p.free_buf(text);
+    return out;
+  }
+  int64_t vocab_size() const override { return size_; }
   int32_t eot_id() const override { return eot_; }
   int32_t pad_id() const override { return pad_; }
   std::string kind() const override { return "sentencepiece"; }
   std::string identity() const override { return identity_; }
 
  private:
-  static std::string absl_string_view(std::string_view s) { return std::string(s); }
-  sentencepiece::SentencePieceProcessor sp_;
   std::string path_, identity_;
+  void* handle_ = nullptr;
   int32_t eot_ = 0, pad_ = 1;
+  int64_t size_ = 0;
 };
 
 }  // namespace
@@ -82,8 +166,8 @@ void train_sentencepiece(const std::vector<std::string>& documents, const std::s
                      " --minloglevel=2 --hard_vocab_limit=false --train_extremely_large_corpus=false";
   // <eot> as the first user-defined symbol gets id 0 only if nothing else claims 0: pieces are
   // numbered control symbols first (pad=1, unk=2), then user symbols in the free slots → <eot> = 0.
-  auto st = sentencepiece::SentencePieceTrainer::Train(args);
-  if (!st.ok()) throw Error("SentencePiece training failed: " + st.ToString(), {out_model_path});
+  char* err = nullptr;
+  plugin().check(plugin().train(args.c_str(), &err), err, out_model_path);
   std::string bytes = read_file(prefix + ".model");
   write_file_atomic(out_model_path, bytes);
   fs::remove_all(tmp_dir);

@@ -21,7 +21,7 @@ static Result run(const std::string& args) {
 }
 
 TEST(Cli, EverySubcommandHasHelp) {
-  for (const char* c : {"run", "curate", "tokenize", "tokenizer", "train", "eval", "leaderboard", "scales", "fetch"}) {
+  for (const char* c : {"run", "curate", "tokenize", "tokenizer", "train", "eval", "leaderboard", "scales", "fetch", "status"}) {
     Result r = run(std::string(c) + " --help");
     EXPECT_EQ(r.code, 0) << c << ": " << r.out;
     EXPECT_NE(r.out.find("usage: dclm " + std::string(c)), std::string::npos) << r.out;

@@ -67,6 +67,12 @@ TEST(Integration, NanoScaleEndToEnd) {
   EXPECT_NE(md.find("CORE"), std::string::npos);
   EXPECT_NE(md.find(res["model"].get<std::string>()), std::string::npos) << md;
 
+  Result st = run("status " + rd);
+  ASSERT_EQ(st.code, 0) << st.out;
+  size_t done = 0;
+  for (size_t p = 0; (p = st.out.find(" done ", p)) != std::string::npos; ++p) ++done;
+  EXPECT_EQ(done, 6u) << st.out;
+
   // Second run: every stage is skipped and nothing changes.
   std::string before = read_file(rd + "/eval/results.json");
   Result again = run("run --scale nano --threads 2 --run-dir " + rd);
