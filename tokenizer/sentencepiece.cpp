@@ -29,7 +29,8 @@ struct Plugin {
   decltype(&dclm_spm_train) train;
   decltype(&dclm_spm_free_buf) free_buf;
 
-  // Raises dclm::Error with the plugin's message when rc != 0.
+  // Raises dclm::Error with the plugin's message when rc != 0. Call the plugin first and pass rc and err
+  // afterwards: argument evaluation order is unspecified.
   void check(int rc, char* err, const std::string& file) const {
     if (rc == 0) return;
     std::string msg = err ? err : "unknown SentencePiece error";
@@ -87,7 +88,8 @@ class SentencePieceTokenizer : public Tokenizer {
     std::string bytes = read_file(path);
     const Plugin& p = plugin();
     char* err = nullptr;
-    p.check(p.load(bytes.data(), bytes.size(), &handle_, &err), err, path);
+    int rc = p.load(bytes.data(), bytes.size(), &handle_, &err);
+    p.check(rc, err, path);
     identity_ = sha256_hex(bytes);
     const int unk = p.info(handle_, kDclmSpmUnkId);
     eot_ = p.piece_to_id(handle_, "<eot>");
@@ -105,7 +107,8 @@ class SentencePieceTokenizer : public Tokenizer {
     int32_t* ids = nullptr;
     size_t n = 0;
     char* err = nullptr;
-    p.check(p.encode(handle_, text.data(), text.size(), &ids, &n, &err), err, path_);
+    int rc = p.encode(handle_, text.data(), text.size(), &ids, &n, &err);
+    p.check(rc, err, path_);
     std::vector<int32_t> out(ids, ids + n);
     p.free_buf(ids);
     return out;
@@ -115,7 +118,8 @@ class SentencePieceTokenizer : public Tokenizer {
     char* text = nullptr;
     size_t n = 0;
     char* err = nullptr;
-    p.check(p.decode(handle_, ids.data(), ids.size(), &text, &n, &err), err, path_);
+    int rc = p.decode(handle_, ids.data(), ids.size(), &text, &n, &err);
+    p.check(rc, err, path_);
     std::string out(text, n);
     p.free_buf(text);
     return out;
@@ -141,36 +145,36 @@ std::unique_ptr<Tokenizer> make_sentencepiece(const std::string& path) {
 
 void train_sentencepiece(const std::vector<std::string>& documents, const std::string& out_model_path,
                          const SentencePieceTrainOptions& o) {
-  namespace fs = std::filesystem;
-  // SentencePiece reads training text from a file: one sentence per line.
-  std::string tmp_dir = out_model_path + ".train.tmp";
-  fs::create_directories(tmp_dir);
-  std::string corpus = tmp_dir + "/corpus.txt";
-  {
-    AtomicWriter w(corpus);
-    for (const auto& d : documents)
-      for (const auto& line : text::splitlines(d)) {
-        std::string s = text::strip(line);
-        if (!s.empty()) w.write_line(s);
-      }
-    w.commit();
-  }
-  std::string prefix = tmp_dir + "/sp";
-  std::string args = "--input=" + corpus + " --model_prefix=" + prefix +
-                     " --vocab_size=" + std::to_string(o.vocab_size) + " --model_type=" + o.model_type +
+  // One sentence per non-empty stripped line, fed from memory: no corpus file and no paths in the
+  // model, so the same documents and seed give the same model bytes wherever the run folder is.
+  std::vector<std::string> lines;
+  for (const auto& d : documents)
+    for (const auto& line : text::splitlines(d)) {
+      std::string s = text::strip(line);
+      if (!s.empty()) lines.push_back(std::move(s));
+    }
+  std::vector<const char*> ptrs;
+  std::vector<size_t> lens;
+  for (const auto& l : lines) { ptrs.push_back(l.data()); lens.push_back(l.size()); }
+  // <eot> as the first user-defined symbol takes the first free id: pad=1 and unk=2 are placed first,
+  // so <eot> = 0, like GPT-NeoX's <|endoftext|>.
+  std::string args = "--model_type=" + o.model_type + " --vocab_size=" + std::to_string(o.vocab_size) +
                      " --input_sentence_size=" + std::to_string(o.max_sentences) +
                      " --shuffle_input_sentence=true --character_coverage=" + std::to_string(o.character_coverage) +
                      " --num_threads=" + std::to_string(o.num_threads) +
                      " --byte_fallback=true --split_digits=true --remove_extra_whitespaces=false"
                      " --unk_id=2 --bos_id=-1 --eos_id=-1 --pad_id=1 --user_defined_symbols=<eot>"
                      " --minloglevel=2 --hard_vocab_limit=false --train_extremely_large_corpus=false";
-  // <eot> as the first user-defined symbol gets id 0 only if nothing else claims 0: pieces are
-  // numbered control symbols first (pad=1, unk=2), then user symbols in the free slots → <eot> = 0.
+  const Plugin& p = plugin();
+  char* model = nullptr;
+  size_t model_len = 0;
   char* err = nullptr;
-  plugin().check(plugin().train(args.c_str(), &err), err, out_model_path);
-  std::string bytes = read_file(prefix + ".model");
+  int rc = p.train(args.c_str(), ptrs.data(), lens.data(), ptrs.size(), static_cast<unsigned int>(o.seed), &model,
+                   &model_len, &err);
+  p.check(rc, err, out_model_path);
+  std::string bytes(model, model_len);
+  p.free_buf(model);
   write_file_atomic(out_model_path, bytes);
-  fs::remove_all(tmp_dir);
 }
 
 }  // namespace dclm::tokenizer

@@ -26,6 +26,23 @@ int fail(char** err, const std::string& msg) {
   if (err) *err = dup_string(msg);
   return 1;
 }
+// Feeds in-memory sentences to the trainer (no corpus file, so no paths end up in the model).
+class ArrayIterator : public sentencepiece::SentenceIterator {
+ public:
+  ArrayIterator(const char* const* s, const size_t* len, size_t n) : s_(s), len_(len), n_(n) { load(); }
+  bool done() const override { return i_ >= n_; }
+  void Next() override { ++i_; load(); }
+  const std::string& value() const override { return cur_; }
+  sentencepiece::util::Status status() const override { return sentencepiece::util::Status(); }
+
+ private:
+  void load() { if (i_ < n_) cur_.assign(s_[i_], len_[i_]); }
+  const char* const* s_;
+  const size_t* len_;
+  size_t n_, i_ = 0;
+  std::string cur_;
+};
+
 sentencepiece::SentencePieceProcessor* proc(void* h) { return static_cast<sentencepiece::SentencePieceProcessor*>(h); }
 }  // namespace
 
@@ -80,10 +97,18 @@ __attribute__((visibility("default"))) int dclm_spm_piece_to_id(void* h, const c
   return proc(h)->PieceToId(piece);
 }
 
-__attribute__((visibility("default"))) int dclm_spm_train(const char* args, char** err) {
+__attribute__((visibility("default"))) int dclm_spm_train(const char* args, const char* const* sentences,
+                                                          const size_t* lengths, size_t n, unsigned int seed,
+                                                          char** model, size_t* model_len, char** err) {
   sentencepiece::logging::SetMinLogLevel(2);
-  auto st = sentencepiece::SentencePieceTrainer::Train(args);
+  sentencepiece::SetRandomGeneratorSeed(seed);  // sentence sampling/shuffling: same seed → same model
+  ArrayIterator it(sentences, lengths, n);
+  std::string bytes;
+  auto st = sentencepiece::SentencePieceTrainer::Train(args, &it, &bytes);
   if (!st.ok()) return fail(err, st.ToString());
+  *model_len = bytes.size();
+  *model = static_cast<char*>(std::malloc(bytes.empty() ? 1 : bytes.size()));
+  std::memcpy(*model, bytes.data(), bytes.size());
   return 0;
 }
 

@@ -18,7 +18,9 @@ int dclm_spm_decode(void* handle, const int32_t* ids, size_t n, char** text, siz
 // piece_size, pad_id, unk_id, eos_id; piece_to_id returns unk_id for unknown pieces.
 int dclm_spm_info(void* handle, int which);
 int dclm_spm_piece_to_id(void* handle, const char* piece);
-int dclm_spm_train(const char* args, char** err);
+// Trains from n in-memory sentences; returns the serialized model in *model (free with dclm_spm_free_buf).
+int dclm_spm_train(const char* args, const char* const* sentences, const size_t* lengths, size_t n,
+                   unsigned int seed, char** model, size_t* model_len, char** err);
 void dclm_spm_free_buf(void* p);
 }
 

@@ -29,6 +29,8 @@ struct SentencePieceTrainOptions {
   std::string model_type = "bpe";   // bpe | unigram
   int64_t max_sentences = 200000;   // input_sentence_size
   double character_coverage = 0.9995;
+  // SentencePiece's BPE trainer gives a different model for a different thread count, so this is part
+  // of the model's identity: keep it fixed (not the machine's core count) for reproducible runs.
   int num_threads = 2;
   uint64_t seed = 124;
 };
