@@ -57,16 +57,24 @@ void Loader::set_state(const State& s) {
   state_ = s;
 }
 
-void Loader::next(int64_t n, std::vector<int64_t>& out) {
-  const int64_t L = dataset_.seq_len();
-  out.resize(size_t(n * L));
+void Loader::next(int64_t n, std::vector<int64_t>& out) { next_partition(n, 0, 1, out); }
+
+void Loader::next_partition(int64_t n, int rank, int world, std::vector<int64_t>& out) {
+  if (world < 1 || rank < 0 || rank >= world || n % world != 0)
+    throw Error("loader partition: " + std::to_string(n) + " sequences cannot be split evenly over rank " +
+                    std::to_string(rank) + " of " + std::to_string(world),
+                {dataset_.dir()});
+  const int64_t L = dataset_.seq_len(), per = n / world, lo = per * rank, hi = lo + per;
+  out.resize(size_t(per * L));
   for (int64_t i = 0; i < n; ++i) {
     if (state_.position >= dataset_.size()) {  // wrap into the next epoch
       state_.epoch += 1;
       state_.position = 0;
     }
-    ensure_order();
-    dataset_.get(order_[size_t(state_.position)], out.data() + i * L);
+    if (i >= lo && i < hi) {
+      ensure_order();
+      dataset_.get(order_[size_t(state_.position)], out.data() + (i - lo) * L);
+    }
     state_.position += 1;
     state_.consumed += 1;
   }

@@ -24,6 +24,10 @@ class Loader {
 
   // Appends `n` sequences of dataset.seq_len() tokens each to `out` (cleared first), row-major.
   void next(int64_t n, std::vector<int64_t>& out);
+  // Data parallelism: advances over the same `n` sequences as next(n) (so every rank's loader stays in
+  // the same state) but appends only rank's contiguous part, rows [rank·n/world, (rank+1)·n/world).
+  // n must be a multiple of world. next_partition(n, 0, 1, out) == next(n, out).
+  void next_partition(int64_t n, int rank, int world, std::vector<int64_t>& out);
 
   State state() const { return state_; }
   void set_state(const State& s);  // Error if the position is out of range

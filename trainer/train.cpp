@@ -8,7 +8,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <map>
+#include <memory>
+#include <optional>
 #include <sstream>
 
 #include "common/error.h"
@@ -21,9 +24,11 @@
 #include "curation/shard.h"
 #include "model/openlm.h"
 #include "trainer/checkpoint.h"
+#include "trainer/comm.h"
 #include "trainer/loader.h"
 #include "trainer/optim.h"
 #include "trainer/schedule.h"
+#include "trainer/zero.h"
 
 namespace fs = std::filesystem;
 
@@ -79,14 +84,26 @@ std::string fmt(const char* f, double v) {
 }  // namespace
 
 TrainResult train(const TrainOptions& o) {
-  // ---- options, threads, device, precision -------------------------------------------------------
+  // ---- options, world, threads, device, precision ------------------------------------------------
   check_options(o);
-  const int threads = o.threads > 0 ? o.threads : default_threads();
+  const CommConfig cc = comm_config_from_env();
+  const int W = cc.world, rank = cc.rank;
+  const bool lead = rank == 0;  // rank 0 alone writes metrics, params and exports
+  if (W > 1 && o.global_batch_size % (o.accum_freq * W) != 0)
+    throw Error("train: global_batch_size (" + std::to_string(o.global_batch_size) +
+                    ") must be a multiple of accum_freq · world size (" + std::to_string(o.accum_freq) + " · " +
+                    std::to_string(W) + ")",
+                {"", -1, -1, "train"});
+  const int threads = o.threads > 0 ? o.threads : std::max(1, default_threads() / std::max(1, cc.local_world));
   torch::set_num_threads(threads);
-  const torch::Device device = torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  const torch::Device device = torch::cuda::is_available()
+                                   ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(cc.local_rank))
+                                   : torch::Device(torch::kCPU);
+  std::unique_ptr<Comm> comm = make_comm(cc);
+  if (!lead) Progress::set_enabled(false);
   const bool bf16 = o.precision != "fp32";
   if (bf16 && device.is_cpu()) log_warn("train: precision " + o.precision + " on CPU runs bf16 math on the CPU");
-  make_dirs(o.out_dir);
+  if (lead) make_dirs(o.out_dir);
   const std::string ckpt_root = o.out_dir + "/checkpoints", metrics_path = o.out_dir + "/metrics.jsonl";
 
   // ---- data ---------------------------------------------------------------------------------------
@@ -101,21 +118,38 @@ TrainResult train(const TrainOptions& o) {
                     std::to_string(o.model.vocab_size) + ")",
                 {o.data_dir});
   Loader loader(dataset, uint64_t(o.seed));
-  const int64_t micro_bs = o.global_batch_size / o.accum_freq;
+  const int64_t micro_global = o.global_batch_size / o.accum_freq;  // sequences per micro-step, all ranks
+  const int64_t micro_bs = micro_global / W;                           // this rank's part
 
   // ---- model and optimizer ------------------------------------------------------------------------
   model::OpenLM net(o.model, uint64_t(o.seed));
   net->to(device);
   net->set_compute(bf16 ? model::Compute::Bf16 : model::Compute::Fp32);
   const std::vector<torch::Tensor> params = net->param_list();
-  AdamW opt(net->named_params(), 0.9, 0.95, 1e-8, o.weight_decay);
+  // world 1: per-tensor AdamW; world > 1: ZeRO-2 (sharded master weights, moments and gradients).
+  std::unique_ptr<AdamW> opt1;
+  std::unique_ptr<ZeroAdamW> optz;
+  if (W == 1)
+    opt1 = std::make_unique<AdamW>(net->named_params(), 0.9, 0.95, 1e-8, o.weight_decay);
+  else
+    optz = std::make_unique<ZeroAdamW>(net->named_params(), *comm, 0.9, 0.95, 1e-8, o.weight_decay);
+  auto opt_steps = [&] { return opt1 ? opt1->steps() : optz->steps(); };
   const json identity = run_identity(o, dataset.size());
 
   // ---- resume -------------------------------------------------------------------------------------
   int64_t start = 0;
   double last_loss = std::nan("");
+  // Rank 0 picks the checkpoint; the others follow its step (they all read the same folder).
+  std::optional<std::string> latest = o.resume && lead ? latest_checkpoint(ckpt_root) : std::nullopt;
+  if (W > 1) {
+    const int64_t mine = latest ? int64_t(std::stoll(fs::path(*latest).filename().string().substr(5))) : int64_t(-1);
+    torch::Tensor s = torch::full({1}, mine, torch::TensorOptions().dtype(torch::kLong).device(device));
+    comm->broadcast(s, 0);
+    const int64_t st = s.cpu().item<int64_t>();
+    latest = st >= 0 ? std::optional<std::string>(ckpt_root + "/" + checkpoint_dir_name(st)) : std::nullopt;
+  }
   if (o.resume) {
-    if (auto dir = latest_checkpoint(ckpt_root)) {
+    if (auto dir = latest) {
       LoadedCheckpoint ck = read_checkpoint(*dir);  // Error on corruption
       if (ck.state.value("identity", json()) != identity)
         throw Error("checkpoint was written by a different run (model, global batch, seed or dataset differ): " +
@@ -131,17 +165,28 @@ TrainResult train(const TrainOptions& o) {
           p.copy_(it->second);
         }
       }
-      opt.load_state(ck.optimizer, ck.state.at("optimizer_steps").get<int64_t>(), *dir + "/optimizer.pt");
+      // Either format, any world size: sharded moments are reassembled into per-tensor ones first.
+      NamedTensors moments = ck.optimizer;
+      if (!ck.optimizer_shards.empty()) {
+        std::vector<NamedTensors> shards;
+        for (const auto& f : ck.optimizer_shards) shards.push_back(model::load_tensor_dict(f));
+        moments = ZeroAdamW::full_state_from_shards(net->named_params(), shards, *dir);
+      }
+      const int64_t osteps = ck.state.at("optimizer_steps").get<int64_t>();
+      if (opt1)
+        opt1->load_state(moments, osteps, *dir + "/optimizer.pt");
+      else
+        optz->load_full_state(moments, osteps, *dir);
       const json& ls = ck.state.at("loader");
       loader.set_state({ls.at("epoch").get<int64_t>(), ls.at("position").get<int64_t>(),
                         ls.at("consumed").get<int64_t>()});
       start = ck.step;
       last_loss = ck.state.value("loss", std::nan(""));
-      truncate_metrics(metrics_path, start);
-      log_info("train: resumed from " + *dir + " at step " + std::to_string(start));
+      if (lead) truncate_metrics(metrics_path, start);
+      if (lead) log_info("train: resumed from " + *dir + " at step " + std::to_string(start));
     }
   }
-  if (start == 0) {
+  if (start == 0 && lead) {
     std::error_code ec;
     if (fs::exists(ckpt_root)) {
       log_warn("train: starting from scratch; removing old checkpoints in " + ckpt_root);
@@ -149,13 +194,15 @@ TrainResult train(const TrainOptions& o) {
     }
     fs::remove(metrics_path, ec);
   }
+  comm->barrier();
   if (start > o.total_steps)
     throw Error("checkpoint step " + std::to_string(start) + " is beyond total_steps " + std::to_string(o.total_steps),
                 {ckpt_root});
 
   auto save_checkpoint = [&](int64_t done, double loss) {
     json state = {{"step", done},
-                  {"optimizer_steps", opt.steps()},
+                  {"optimizer_steps", opt_steps()},
+                  {"world_size", W},
                   {"loader", {{"epoch", loader.state().epoch}, {"position", loader.state().position},
                               {"consumed", loader.state().consumed}}},
                   {"loss", loss},
@@ -164,12 +211,18 @@ TrainResult train(const TrainOptions& o) {
                   {"warmup", o.warmup},
                   {"lr", o.lr},
                   {"accum_freq", o.accum_freq}};
-    write_checkpoint(ckpt_root, done, net->named_params(), opt.state(), state);
+    if (W == 1)
+      write_checkpoint(ckpt_root, done, net->named_params(), opt1->state(), state);
+    else
+      write_checkpoint_sharded(ckpt_root, done, *comm, net->named_params(), optz->shard_state(), state);
   };
 
   // ---- the loop -----------------------------------------------------------------------------------
-  std::ofstream metrics(metrics_path, std::ios::app);
-  if (!metrics) throw Error("cannot open metrics log", {metrics_path});
+  std::ofstream metrics;
+  if (lead) {
+    metrics.open(metrics_path, std::ios::app);
+    if (!metrics) throw Error("cannot open metrics log", {metrics_path});
+  }
   Progress progress("train", o.total_steps, "steps");
   progress.set(start);
   std::vector<int64_t> buf;
@@ -185,7 +238,7 @@ TrainResult train(const TrainOptions& o) {
     torch::Tensor loss_acc = torch::zeros({}, torch::TensorOptions().device(device));
     torch::Tensor ce_acc = torch::zeros_like(loss_acc), z_acc = torch::zeros_like(loss_acc);
     for (int64_t micro = 0; micro < o.accum_freq; ++micro) {
-      loader.next(micro_bs, buf);
+      loader.next_partition(micro_global, rank, W, buf);
       torch::Tensor batch = torch::from_blob(buf.data(), {micro_bs, S + 1}, torch::kLong)
                                 .to(device, torch::kLong, /*non_blocking=*/false, /*copy=*/true);
       torch::Tensor inputs = batch.narrow(1, 0, S), targets = batch.narrow(1, 1, S);
@@ -195,7 +248,20 @@ TrainResult train(const TrainOptions& o) {
       ce_acc += parts.ce.detach() / double(o.accum_freq);
       z_acc += parts.z.detach() / double(o.accum_freq);
     }
-    torch::Tensor grad_norm_t = clip_grad_norm(params, o.grad_clip);
+    torch::Tensor grad_norm_t;
+    if (opt1) {
+      grad_norm_t = clip_grad_norm(params, o.grad_clip);
+    } else {
+      optz->reduce_gradients();  // reduce-scatter, mean over ranks
+      grad_norm_t = optz->clip(o.grad_clip);
+      // the logged losses are means over the whole global batch
+      torch::Tensor parts = torch::stack({loss_acc, ce_acc, z_acc}).to(torch::kFloat32);
+      comm->allreduce_sum(parts);
+      parts.div_(double(W));
+      loss_acc = parts[0];
+      ce_acc = parts[1];
+      z_acc = parts[2];
+    }
 
     const double loss = loss_acc.item<double>(), grad_norm = grad_norm_t.item<double>();
     if (!std::isfinite(loss) || !std::isfinite(grad_norm))
@@ -204,8 +270,13 @@ TrainResult train(const TrainOptions& o) {
                       ", lr " + fmt("%g", lr) + ")",
                   {o.out_dir, step + 1, -1, "train step " + std::to_string(step + 1)});
 
-    opt.step(lr);
-    opt.zero_grad();
+    if (opt1) {
+      opt1->step(lr);
+      opt1->zero_grad();
+    } else {
+      optz->step(lr);  // shard update + all-gather of the parameters
+      optz->zero_grad();
+    }
     last_loss = loss;
 
     const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -216,7 +287,7 @@ TrainResult train(const TrainOptions& o) {
                  {"ce", ce_acc.item<double>()}, {"z_loss", z_acc.item<double>()},
                  {"lr", lr},               {"grad_norm", grad_norm},
                  {"tokens_per_second", double(tokens_per_step) / dt}, {"tokens", done * tokens_per_step}};
-    metrics << line.dump() << "\n" << std::flush;
+    if (lead) metrics << line.dump() << "\n" << std::flush;
     progress.set_note("loss " + fmt("%.4f", loss) + " lr " + fmt("%.3g", lr));
     progress.set(done);
 
@@ -231,6 +302,10 @@ TrainResult train(const TrainOptions& o) {
   result.final_loss = last_loss;
   result.tokens_per_second = train_seconds > 0 ? double(trained_steps * tokens_per_step) / train_seconds : 0.0;
   result.model_path = o.out_dir + "/model.pt";
+  if (!lead) {
+    comm->barrier();  // rank 0 exports; keep its store alive until everyone is done
+    return result;
+  }
   model::save_params(*net, result.model_path);
   model::save_safetensors(o.out_dir + "/model.safetensors", net->named_params(),
                           {{"format", "pt"}, {"dclm_model", model::config_to_json(o.model).dump()}});
@@ -252,9 +327,12 @@ TrainResult train(const TrainOptions& o) {
                    {"params", net->num_params()},
                    {"device", device.str()},
                    {"threads", threads},
+                   {"world_size", W},
+                   {"comm", comm->name()},
                    {"precision", o.precision},
                    {"model_path", result.model_path},
                    {"model_json", o.out_dir + "/model.json"}});
+  comm->barrier();
   return result;
 }
 

@@ -2,6 +2,16 @@
 // with weight decay on every parameter, global-norm clipping, linear warmup + cosine to cooldown_lr,
 // gradient accumulation, CE + z-loss, atomic checksummed checkpoints with bitwise-exact resume on CPU.
 //
+// Data parallelism (trainer/comm.h, trainer/zero.h): the world comes from the launcher's environment
+// (torchrun RANK/WORLD_SIZE/…, Open MPI, Slurm; `dclm train --nproc N` sets torchrun variables). With
+// world W > 1 every rank reads a disjoint slice of each micro-batch (global_batch_size / accum_freq / W
+// sequences; global_batch_size must be a multiple of accum_freq · W), gradients are reduce-scattered
+// (mean over ranks) once per step, AdamW runs ZeRO-2 style on each rank's flat fp32 shard (master
+// weights, m, v), clipping uses the global norm across shards, and the updated parameters are
+// all-gathered. Checkpoints are then sharded (optimizer.rankNNNNN.pt per rank, params.pt by rank 0).
+// Resume works on the same or a different world size (also from/to unsharded checkpoints): the moments
+// are reassembled from all shards and re-sharded. Rank 0 alone writes metrics.jsonl and the exports.
+//
 // out_dir layout:
 //   checkpoints/step_NNNNNNNN/   see trainer/checkpoint.h
 //   metrics.jsonl                one line per step: step, loss, ce, z_loss, lr, grad_norm, tokens_per_second
