@@ -23,27 +23,70 @@ std::string shard_name(int64_t index) {
   return b;
 }
 
-void write_shard(const std::string& path, const std::vector<int32_t>& ids, int64_t seq_len, int64_t vocab_size) {
-  if (seq_len <= 0 || ids.size() % seq_len != 0) throw Error("shard size is not a multiple of seq_len", {path});
-  int bpi = bytes_per_id_for_vocab(vocab_size);
+struct ShardWriter::Impl {
+  explicit Impl(const std::string& path) : w(path) {}
+  AtomicWriter w;
+  Sha256 sha;
+};
+
+ShardWriter::ShardWriter(const std::string& path, int64_t seq_len, int64_t vocab_size, int64_t num_sequences)
+    : path_(path), seq_len_(seq_len), vocab_size_(vocab_size), expected_(num_sequences),
+      bpi_(bytes_per_id_for_vocab(vocab_size)) {
+  if (seq_len <= 0 || num_sequences < 0 || vocab_size <= 0) throw Error("bad shard geometry", {path});
+  impl_ = std::make_unique<Impl>(path);
   std::string header(kShardHeaderBytes, '\0');
   std::memcpy(&header[0], kShardMagic, 8);
-  uint32_t b32 = bpi, s32 = static_cast<uint32_t>(seq_len);
-  uint64_t n = ids.size() / seq_len, v = vocab_size;
+  uint32_t b32 = bpi_, s32 = static_cast<uint32_t>(seq_len);
+  uint64_t n = static_cast<uint64_t>(num_sequences), v = static_cast<uint64_t>(vocab_size);
   std::memcpy(&header[8], &b32, 4);
   std::memcpy(&header[12], &s32, 4);
   std::memcpy(&header[16], &n, 8);
   std::memcpy(&header[24], &v, 8);
-  std::string body(ids.size() * bpi, '\0');
-  for (size_t i = 0; i < ids.size(); ++i) {
+  buf_ = header;
+}
+
+ShardWriter::~ShardWriter() = default;
+
+void ShardWriter::flush() {
+  impl_->w.write(buf_);
+  impl_->sha.update(buf_);
+  buf_.clear();
+}
+
+void ShardWriter::add(const int32_t* ids) {
+  if (added_ >= expected_) throw Error("more sequences than declared in the shard header", {path_});
+  size_t at = buf_.size();
+  buf_.resize(at + static_cast<size_t>(seq_len_) * bpi_);
+  char* p = &buf_[at];
+  for (int64_t i = 0; i < seq_len_; ++i) {
     int32_t id = ids[i];
-    if (id < 0 || id >= vocab_size) throw Error("token id " + std::to_string(id) + " outside the vocabulary", {path});
-    if (bpi == 2) { uint16_t x = id; std::memcpy(&body[i * 2], &x, 2); }
-    else { uint32_t x = id; std::memcpy(&body[i * 4], &x, 4); }
+    if (id < 0 || id >= vocab_size_) throw Error("token id " + std::to_string(id) + " outside the vocabulary", {path_});
+    if (bpi_ == 2) { uint16_t x = static_cast<uint16_t>(id); std::memcpy(p + i * 2, &x, 2); }
+    else { uint32_t x = static_cast<uint32_t>(id); std::memcpy(p + i * 4, &x, 4); }
   }
-  AtomicWriter w(path);
-  w.write(header);
-  w.write(body);
+  ++added_;
+  if (buf_.size() >= (1u << 20)) flush();
+}
+
+void ShardWriter::add_encoded(const char* bytes) {
+  if (added_ >= expected_) throw Error("more sequences than declared in the shard header", {path_});
+  buf_.append(bytes, static_cast<size_t>(seq_len_) * bpi_);
+  ++added_;
+  if (buf_.size() >= (1u << 20)) flush();
+}
+
+std::string ShardWriter::commit() {
+  if (added_ != expected_)
+    throw Error("shard got " + std::to_string(added_) + " sequences, header says " + std::to_string(expected_), {path_});
+  flush();
+  impl_->w.commit();
+  return impl_->sha.hex();
+}
+
+void write_shard(const std::string& path, const std::vector<int32_t>& ids, int64_t seq_len, int64_t vocab_size) {
+  if (seq_len <= 0 || ids.size() % seq_len != 0) throw Error("shard size is not a multiple of seq_len", {path});
+  ShardWriter w(path, seq_len, vocab_size, static_cast<int64_t>(ids.size() / seq_len));
+  for (size_t i = 0; i < ids.size(); i += seq_len) w.add(ids.data() + i);
   w.commit();
 }
 

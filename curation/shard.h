@@ -25,6 +25,32 @@ std::string shard_name(int64_t index);             // "shard_00000000"
 // Writes one shard file atomically (temp + rename).
 void write_shard(const std::string& path, const std::vector<int32_t>& ids, int64_t seq_len, int64_t vocab_size);
 
+// Streams one shard of a known number of sequences to disk (temp + rename on commit), so a shard never
+// has to be held in memory whole. Produces the same bytes as write_shard.
+class ShardWriter {
+ public:
+  ShardWriter(const std::string& path, int64_t seq_len, int64_t vocab_size, int64_t num_sequences);
+  ~ShardWriter();
+  ShardWriter(const ShardWriter&) = delete;
+  ShardWriter& operator=(const ShardWriter&) = delete;
+  // One sequence of seq_len ids; each must be in [0, vocab_size) (Error naming the shard).
+  void add(const int32_t* ids);
+  // One sequence already encoded as seq_len little-endian ids of bytes_per_id() bytes (not re-validated).
+  void add_encoded(const char* bytes);
+  int bytes_per_id() const { return bpi_; }
+  int64_t added() const { return added_; }
+  // Checks that num_sequences were added, renames into place; returns the file's sha256 (hex).
+  std::string commit();
+
+ private:
+  void flush();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string path_, buf_;
+  int64_t seq_len_, vocab_size_, expected_, added_ = 0;
+  int bpi_;
+};
+
 struct ShardEntry {
   std::string shard;
   int64_t num_sequences = 0;

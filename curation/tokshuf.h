@@ -4,8 +4,22 @@
 //   each context goes to a local cell chosen by an RNG seeded from (seed, input file, input index);
 //   each cell is shuffled with its own seeded RNG and emitted in chunks of chunk_size contexts per shard.
 // Same seed and inputs → same shards, whatever the thread count.
+//
+// Bounded memory: stage 1 streams each file's contexts into per-(file, cell) buffers that are appended to
+// one on-disk file per cell (out_dir/.tokshuf_cells/, removed at the end) strictly in input-file order; a
+// worker whose buffers exceed buffer_bytes before its file's turn spills them to a private temp file that
+// is replayed at its turn. Stage 2 loads one cell at a time, shuffles it and streams shards out. Peak
+// memory ≈ threads·(buffer_bytes + one document) + one cell + a 1 MiB shard buffer; temporary disk ≈ the
+// output's size (each cell file is deleted once consumed). Within a cell, contexts are in
+// (input file, context) order before the shuffle, so output equals the all-in-memory algorithm's.
+//
+// Mixing (§13.4, optional mixing_yaml, curation/mixing.h): context i of input F (i = 0-based index among
+// F's packed contexts) is emitted copies = mixing_copies(frequency_for(basename F),
+// derive_seed(seed, hash64(basename F), i)) times, consecutively; every emitted copy takes its own cell
+// draw. Without mixing every context is emitted once.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,12 +38,48 @@ struct TokshufOptions {
   uint64_t seed = 1234;
   int64_t vocab_size = 0;           // model vocabulary (ids must be below it); 0 = tokenizer's
   int threads = 0;
+  std::string mixing_yaml;           // optional source-mixing YAML (--mixing); empty = no mixing
+  int64_t buffer_bytes = 64 << 20;   // per-worker context buffer before flushing/spilling to disk
+};
+
+struct TokshufSourceStats {
+  double frequency = 1.0;
+  int64_t files = 0, contexts_in = 0, contexts_out = 0;  // contexts before / after copies
 };
 
 struct TokshufResult {
+  // tokens / pad_tokens count the packed stream before mixing copies; sequences = contexts written.
   int64_t documents = 0, skipped_documents = 0, sequences = 0, tokens = 0, pad_tokens = 0;
   std::vector<std::string> shards;
+  bool mixing = false;
+  std::map<std::string, TokshufSourceStats> sources;  // by mixing source ("" = matched no source)
   nlohmann::json to_json() const;
+};
+
+// Streaming packer: push ids; every full window of seq_len is handed to on_context; finish() pads the
+// leftover (if any) with pad, emits it and returns the number of PAD tokens added.
+class ContextPacker {
+ public:
+  ContextPacker(int64_t seq_len, int32_t pad) : seq_len_(seq_len), pad_(pad) { cur_.reserve(seq_len); }
+  template <class F>
+  void push(int32_t id, F&& on_context) {
+    cur_.push_back(id);
+    if (static_cast<int64_t>(cur_.size()) == seq_len_) { on_context(cur_); cur_.clear(); }
+  }
+  template <class F>
+  int64_t finish(F&& on_context) {
+    if (cur_.empty()) return 0;
+    int64_t pads = seq_len_ - static_cast<int64_t>(cur_.size());
+    cur_.resize(seq_len_, pad_);
+    on_context(cur_);
+    cur_.clear();
+    return pads;
+  }
+
+ private:
+  int64_t seq_len_;
+  int32_t pad_;
+  std::vector<int32_t> cur_;
 };
 
 // Packs one file's token stream into contexts (exposed for tests). Each document's ids are followed

@@ -10,7 +10,7 @@ PACKAGES=(
   libsentencepiece-dev sentencepiece
   libyaml-cpp-dev libfasttext-dev libgtest-dev libgloo-dev
   zlib1g-dev libzstd-dev libsimdjson-dev libre2-dev libicu-dev
-  nlohmann-json3-dev libgumbo-dev libxxhash-dev libssl-dev
+  nlohmann-json3-dev libgumbo-dev libxxhash-dev libssl-dev libzip-dev
   chromium
 )
 

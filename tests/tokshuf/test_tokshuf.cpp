@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 
 #include "common/io.h"
@@ -111,4 +112,29 @@ TEST(Tokshuf, DeterministicAcrossThreadCountsAndAPermutationOfThePackedContexts)
   o.out_dir = t / "c";
   run_tokshuf(o, tok);
   EXPECT_NE(read_all(t / "c"), a);
+}
+
+TEST(Tokshuf, OutputDoesNotDependOnWhereTheInputsAre) {
+  TempDir t;
+  auto inputs = write_inputs(t);
+  std::vector<std::string> moved;
+  std::filesystem::create_directories(t / "elsewhere/deeper");
+  for (const auto& p : inputs) {
+    std::string dst = t / ("elsewhere/deeper/" + std::filesystem::path(p).filename().string());
+    std::filesystem::copy_file(p, dst);
+    moved.push_back(dst);
+  }
+  ByteTok tok;
+  TokshufOptions o;
+  o.seq_len = 9;
+  o.chunk_size = 7;
+  o.num_cells = 4;
+  o.vocab_size = 512;
+  o.inputs = inputs;
+  o.out_dir = t / "a";
+  run_tokshuf(o, tok);
+  o.inputs = moved;
+  o.out_dir = t / "b";
+  run_tokshuf(o, tok);
+  EXPECT_EQ(read_all(t / "a"), read_all(t / "b"));
 }
