@@ -1,5 +1,5 @@
 // GPQA for DCLM's gpqa_main / gpqa_diamond (spec icl-eval §10.4): reads the password-protected
-// eval/gpqa/dataset.zip (ZipCrypto + deflate) in memory and converts a CSV exactly like DCLM's
+// eval/gpqa/dataset.zip (ZipCrypto + deflate, through libzip) in memory and converts a CSV exactly like DCLM's
 // convert_gpqa (random.Random(42) shuffle per file). Rows are never written to disk.
 #pragma once
 #include <nlohmann/json.hpp>

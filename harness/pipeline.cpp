@@ -37,16 +37,6 @@ nlohmann::json train_config_json(const scales::Scale& s) {
           {"precision", t.precision}, {"total_steps", t.total_steps}, {"seed", t.seed}};
 }
 
-std::vector<std::string> list_outputs(const std::string& dir, const std::string& prefix) {
-  std::vector<std::string> out;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    std::string n = e.path().filename().string();
-    if (n.rfind(prefix, 0) == 0) out.push_back(n);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 bool stop_after(const PipelineOptions& o, const std::string& stage) { return o.to_stage == stage; }
 
 }  // namespace
@@ -108,7 +98,6 @@ std::string run_pipeline(const PipelineOptions& opts) {
       curation::for_each_curated_text(run.stage_dir("curate"), [&](const std::string& t) { docs.push_back(t); });
       tokenizer::SentencePieceTrainOptions so;
       so.vocab_size = defaults.tokenizer_vocab;
-      so.num_threads = threads;
       so.seed = scale.train.seed;
       tokenizer::train_sentencepiece(docs, work + "/" + tok_file, so);
       m.add_output(work, tok_file);

@@ -5,9 +5,16 @@
 
 #include <array>
 #include <cstdio>
+#include <fcntl.h>
 #include <filesystem>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
+#include "common/hash.h"
 #include "common/io.h"
 #include "common/jsonl.h"
 #include "common/manifest.h"
@@ -15,6 +22,21 @@
 
 using namespace dclm;
 namespace fs = std::filesystem;
+
+// Results without the fields that name the moment or the run (creation date, uuid).
+static json stable_results(const std::string& path) {
+  json j = read_json_file(path);
+  for (const char* k : {"creation_date", "uuid"}) j.erase(k);
+  return j;
+}
+
+static bool has_finished_checkpoint(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return false;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (fs::exists(e.path() / "checkpoint.json")) return true;
+  return false;
+}
 
 struct Result { int code; std::string out; };
 
@@ -81,4 +103,39 @@ TEST(Integration, NanoScaleEndToEnd) {
   for (size_t p = 0; (p = again.out.find("up to date, skipped", p)) != std::string::npos; ++p) ++skipped;
   EXPECT_EQ(skipped, 6u) << again.out;
   EXPECT_EQ(read_file(rd + "/eval/results.json"), before);
+
+  // Kill a second run during training (after its first checkpoint), run again: it resumes and ends
+  // with the same model bytes and the same scores as the uninterrupted run.
+  std::string rk = t / "killed";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    setenv("DCLM_DATA", dclm::testing::data_dir().c_str(), 1);
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    execl(dclm::testing::dclm_binary().c_str(), "dclm", "run", "--scale", "nano", "--threads", "2", "--run-dir",
+          rk.c_str(), (char*)nullptr);
+    _exit(127);
+  }
+  bool killed = false;
+  for (int i = 0; i < 6000 && !killed; ++i) {
+    if (has_finished_checkpoint(rk + "/.tmp-train/checkpoints")) {
+      kill(pid, SIGKILL);
+      killed = true;
+    } else {
+      int wst;
+      if (waitpid(pid, &wst, WNOHANG) == pid) break;  // finished before a kill: test cannot proceed
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  int wst;
+  waitpid(pid, &wst, 0);
+  ASSERT_TRUE(killed) << "the run finished before it could be killed mid-training";
+  EXPECT_FALSE(fs::exists(rk + "/train")) << "a killed stage must not appear complete";
+  Result resumed = run("run --scale nano --threads 2 --run-dir " + rk);
+  ASSERT_EQ(resumed.code, 0) << resumed.out;
+  EXPECT_NE(resumed.out.find("resuming"), std::string::npos) << resumed.out;
+  EXPECT_EQ(sha256_file(rk + "/train/model.pt"), sha256_file(rd + "/train/model.pt"));
+  EXPECT_EQ(stable_results(rk + "/eval/results.json")["eval_metrics"], stable_results(rd + "/eval/results.json")["eval_metrics"]);
 }
