@@ -16,21 +16,26 @@ AdamW::AdamW(std::vector<std::pair<std::string, torch::Tensor>> params, double b
   }
 }
 
+void adamw_update(torch::Tensor& p, const torch::Tensor& g, torch::Tensor& m, torch::Tensor& v, double lr, int64_t t,
+                  double beta1, double beta2, double eps, double weight_decay) {
+  const double bc1 = 1.0 - std::pow(beta1, double(t));
+  const double bc2 = 1.0 - std::pow(beta2, double(t));
+  const double step_size = lr / bc1, bc2_sqrt = std::sqrt(bc2);
+  p.mul_(1.0 - lr * weight_decay);
+  m.mul_(beta1).add_(g, 1.0 - beta1);
+  v.mul_(beta2).addcmul_(g, g, 1.0 - beta2);
+  torch::Tensor denom = (v.sqrt() / bc2_sqrt).add_(eps);
+  p.addcdiv_(m, denom, -step_size);
+}
+
 void AdamW::step(double lr) {
   torch::NoGradGuard ng;
   t_ += 1;
-  const double bc1 = 1.0 - std::pow(beta1_, double(t_));
-  const double bc2 = 1.0 - std::pow(beta2_, double(t_));
-  const double step_size = lr / bc1, bc2_sqrt = std::sqrt(bc2);
   for (size_t i = 0; i < params_.size(); ++i) {
     torch::Tensor p = params_[i].second;
     const torch::Tensor& g = p.grad();
     if (!g.defined()) continue;
-    p.mul_(1.0 - lr * wd_);
-    m_[i].mul_(beta1_).add_(g, 1.0 - beta1_);
-    v_[i].mul_(beta2_).addcmul_(g, g, 1.0 - beta2_);
-    torch::Tensor denom = (v_[i].sqrt() / bc2_sqrt).add_(eps_);
-    p.addcdiv_(m_[i], denom, -step_size);
+    adamw_update(p, g, m_[i], v_[i], lr, t_, beta1_, beta2_, eps_, wd_);
   }
 }
 

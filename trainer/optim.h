@@ -9,6 +9,12 @@
 
 namespace dclm::trainer {
 
+// One AdamW update of p in place (torch.optim.AdamW 1.13 semantics): decoupled decay p *= 1 − lr·wd,
+// m = β1·m + (1−β1)·g, v = β2·v + (1−β2)·g², p −= lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + eps).
+// Shared by AdamW (per tensor) and ZeroAdamW (per flat shard) so both compute the same update.
+void adamw_update(torch::Tensor& p, const torch::Tensor& g, torch::Tensor& m, torch::Tensor& v, double lr, int64_t t,
+                  double beta1, double beta2, double eps, double weight_decay);
+
 class AdamW {
  public:
   // Weight decay applies to every parameter (OpenLM: no_decay_params = []).

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "common/error.h"
+#include "trainer/optim.h"
 
 namespace dclm::trainer {
 
@@ -77,14 +78,7 @@ torch::Tensor ZeroAdamW::clip(double max_norm) {
 void ZeroAdamW::step(double lr) {
   torch::NoGradGuard ng;
   t_ += 1;
-  const double bc1 = 1.0 - std::pow(beta1_, double(t_));
-  const double bc2 = 1.0 - std::pow(beta2_, double(t_));
-  const double step_size = lr / bc1, bc2_sqrt = std::sqrt(bc2);
-  master_.mul_(1.0 - lr * wd_);
-  m_.mul_(beta1_).add_(g_, 1.0 - beta1_);
-  v_.mul_(beta2_).addcmul_(g_, g_, 1.0 - beta2_);
-  torch::Tensor denom = (v_.sqrt() / bc2_sqrt).add_(eps_);
-  master_.addcdiv_(m_, denom, -step_size);
+  adamw_update(master_, g_, m_, v_, lr, t_, beta1_, beta2_, eps_, wd_);
   // padding entries: g = 0, m = v = 0 → master stays 0 there
   comm_.all_gather_into(flat_param_, master_);
   int64_t off = 0;
