@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/hash.h"
 #include "common/io.h"
 #include "common/jsonl.h"
 #include "common/text.h"
@@ -170,6 +171,48 @@ TEST(GptNeoxBpe, RealDocumentsRoundTrip) {
     ++n;
   }
   EXPECT_EQ(n, 100);
+}
+
+// The first 60 documents of the pool file against ids from the HF tokenizers reference
+// (tests/fixtures/tokenizer/neox_pool_ids.jsonl, written by scripts/gen_bpe_pool_fixture.mjs). The fixture
+// stores each text's sha256 instead of the text: a changed data file fails here, it is not compared.
+TEST(GptNeoxBpe, MatchesHfTokenizersOnRealPoolDocuments) {
+  const char* rel = "pool/jsonl/dclm_agreement_data.jsonl";
+  DCLM_REQUIRE_DATA(kJson);
+  DCLM_REQUIRE_DATA(rel);
+  struct Want {
+    std::string sha256;
+    std::vector<int32_t> ids;
+  };
+  std::vector<Want> want;
+  {
+    JsonlReader f(fixture("tokenizer/neox_pool_ids.jsonl"), /*strict=*/true);
+    nlohmann::json j;
+    while (f.next(j)) {
+      ASSERT_EQ(j.at("doc").get<size_t>(), want.size());
+      want.push_back({j.at("sha256").get<std::string>(), j.at("ids").get<std::vector<int32_t>>()});
+    }
+  }
+  ASSERT_EQ(want.size(), 60u);
+  JsonlReader r(data_path(rel));
+  nlohmann::json j;
+  size_t n = 0, tokens = 0;
+  for (; n < want.size() && r.next(j); ++n) {
+    std::string text = j.at("text").get<std::string>();
+    ASSERT_EQ(sha256_hex(text), want[n].sha256) << "document " << n << " of " << rel
+                                                << " changed since the fixture was written";
+    auto got = json_tok().encode(text);
+    if (got != want[n].ids) {
+      size_t k = 0;
+      while (k < got.size() && k < want[n].ids.size() && got[k] == want[n].ids[k]) ++k;
+      ADD_FAILURE() << "document " << n << ": first difference at token " << k << " (ours " << got.size()
+                    << " tokens, reference " << want[n].ids.size() << ")";
+    }
+    EXPECT_EQ(json_tok().decode(got), nfc(text)) << "document " << n;
+    tokens += want[n].ids.size();
+  }
+  EXPECT_EQ(n, want.size());
+  EXPECT_GT(tokens, 10000u);
 }
 
 // --- the tiktoken ranks file -----------------------------------------------------------------
