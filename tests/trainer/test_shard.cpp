@@ -42,24 +42,7 @@ struct Quiet {
 const Quiet quiet;
 
 TrainOptions tiny_options(const std::string& data, const std::string& out) {
-  TrainOptions o;
-  o.model.name = "tiny";
-  o.model.d_model = 32;
-  o.model.n_layers = 2;
-  o.model.n_heads = 4;
-  o.model.vocab_size = 64;
-  o.model.seq_len = 16;
-  o.data_dir = data;
-  o.out_dir = out;
-  o.global_batch_size = 8;
-  o.accum_freq = 2;
-  o.warmup = 2;
-  o.total_steps = 6;
-  o.lr = 1e-2;
-  o.weight_decay = 0.1;
-  o.z_loss = 1e-4;
-  o.threads = 1;
-  return o;
+  return dclm::testing::tiny_train_options(data, out, 2, 6, 1);
 }
 
 TrainOptions options_from_json(const json& a) {

@@ -28,24 +28,7 @@ namespace fs = std::filesystem;
 namespace {
 
 TrainOptions tiny_options(const std::string& data, const std::string& out) {
-  TrainOptions o;
-  o.model.name = "tiny";
-  o.model.d_model = 32;
-  o.model.n_layers = 2;
-  o.model.n_heads = 4;
-  o.model.vocab_size = 64;
-  o.model.seq_len = 16;
-  o.data_dir = data;
-  o.out_dir = out;
-  o.global_batch_size = 8;
-  o.accum_freq = 1;
-  o.warmup = 2;
-  o.total_steps = 8;
-  o.lr = 1e-2;
-  o.weight_decay = 0.1;
-  o.z_loss = 1e-4;
-  o.threads = 2;
-  return o;
+  return dclm::testing::tiny_train_options(data, out, 1, 8, 2);
 }
 
 std::vector<nlohmann::json> read_metrics(const std::string& path) {

@@ -9,8 +9,32 @@
 #include "common/hash.h"
 #include "common/io.h"
 #include "curation/shard.h"
+#include "trainer/train.h"
 
 namespace dclm::testing {
+
+// A tiny model (d 32, 2 layers, 4 heads, vocab 64, seq 16) and its training options.
+inline trainer::TrainOptions tiny_train_options(const std::string& data, const std::string& out, int64_t accum_freq,
+                                                int64_t total_steps, int threads) {
+  trainer::TrainOptions o;
+  o.model.name = "tiny";
+  o.model.d_model = 32;
+  o.model.n_layers = 2;
+  o.model.n_heads = 4;
+  o.model.vocab_size = 64;
+  o.model.seq_len = 16;
+  o.data_dir = data;
+  o.out_dir = out;
+  o.global_batch_size = 8;
+  o.accum_freq = accum_freq;
+  o.warmup = 2;
+  o.total_steps = total_steps;
+  o.lr = 1e-2;
+  o.weight_decay = 0.1;
+  o.z_loss = 1e-4;
+  o.threads = threads;
+  return o;
+}
 
 inline void make_counting_dataset(const std::string& dir, int64_t num_sequences, int64_t tokens_per_seq,
                                   int64_t vocab, uint64_t seed = 1, int64_t num_shards = 2) {
