@@ -1,7 +1,10 @@
 #include "evaluator/eval.h"
 
 #include <chrono>
+#include <algorithm>
+#include <cstdio>
 #include <ctime>
+#include <memory>
 #include <filesystem>
 #include <random>
 
@@ -60,10 +63,48 @@ struct PartitionResult {
   int64_t n_total = 0, n_eval = 0, correct = 0;
 };
 
+json token_json(const std::vector<int32_t>& ids) {
+  json a = json::array();
+  for (int32_t id : ids) a.push_back(id);
+  return a;
+}
+
+// One scored sequence of a sample-log line: the context / continuation token ids and where the
+// continuation sits in their concatenation ([start, end)).
+json sequence_json(const ScoreRequest& r) {
+  const int64_t c = static_cast<int64_t>(r.context.size());
+  return {{"context_tokens", token_json(r.context)},
+          {"continuation_tokens", token_json(r.continuation)},
+          {"continuation_span", {c, c + static_cast<int64_t>(r.continuation.size())}}};
+}
+
+// Mean per-token cross-entropy (natural log) of one scored continuation.
+double mean_cross_entropy(const ScoreResult& r) {
+  if (r.logprobs.empty()) return 0.0;
+  double s = 0;
+  for (double v : r.logprobs) s -= v;
+  return s / static_cast<double>(r.logprobs.size());
+}
+
+// Where per-example lines go (EvalOptions::log_samples); null writer = no logging.
+struct SampleLog {
+  AtomicWriter* w = nullptr;
+  std::string label;
+  std::string category;
+  json base(int64_t idx, const std::vector<int64_t>& fewshot) const {
+    json j;
+    j["task"] = label;
+    if (!category.empty()) j["category"] = category;
+    j["example_index"] = idx;
+    j["fewshot_indices"] = fewshot;
+    return j;
+  }
+};
+
 // Runs one dataset (a file or one category partition) and returns its counts.
 PartitionResult run_partition(const TaskSpec& spec, const TaskDataset& ds, int64_t limit, int64_t batch_size,
                               int64_t max_seq_len, LanguageModel& lm, const tokenizer::Tokenizer& tok,
-                              Progress& progress) {
+                              Progress& progress, const SampleLog& slog) {
   PartitionResult pr;
   pr.n_total = static_cast<int64_t>(ds.rows.size());
   pr.n_eval = limit > 0 ? std::min(limit, pr.n_total) : pr.n_total;
@@ -73,27 +114,45 @@ PartitionResult run_partition(const TaskSpec& spec, const TaskDataset& ds, int64
   if (spec.type == TaskType::GenerationWithAnswers) {
     std::vector<GenerateRequest> batch;
     std::vector<std::vector<std::string>> answers;
+    std::vector<json> lines;  // sample-log stubs, parallel to batch
     auto flush = [&] {
       if (batch.empty()) return;
       auto outs = lm.generate(batch);
       if (outs.size() != batch.size()) throw Error("model returned a wrong number of generations");
-      for (size_t i = 0; i < batch.size(); ++i)
-        if (generation_correct(spec, postprocess_generation(spec, batch[i], outs[i], tok), answers[i])) ++pr.correct;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        const std::string text = postprocess_generation(spec, batch[i], outs[i], tok);
+        const bool ok = generation_correct(spec, text, answers[i]);
+        if (ok) ++pr.correct;
+        if (slog.w) {
+          json& j = lines[i];
+          ScoreRequest seq;
+          seq.context = batch[i].context;  // generation: the prompt only; the output is "generation"
+          j["sequences"] = json::array();
+          j["sequences"].push_back(sequence_json(seq));
+          j["generation"] = text;
+          j["prediction"] = text;
+          j["gold"] = answers[i];
+          j["correct"] = ok;
+          slog.w->write_line(j.dump());
+        }
+      }
       progress.add(static_cast<int64_t>(batch.size()));
       batch.clear();
       answers.clear();
+      lines.clear();
     };
     for (int64_t i = 0; i < pr.n_eval; ++i) {
       PromptExample ex = build_prompt(spec, ds, i, rng);
       batch.push_back(make_generate_request(spec, ds, ex, tok, max_seq_len));
       answers.push_back(ex.answers);
+      if (slog.w) lines.push_back(slog.base(i, ex.fewshot_idxs));
       if (batch.size() >= max_rows) flush();
     }
     flush();
     return pr;
   }
 
-  struct Pending { size_t start, count; int64_t gold; };
+  struct Pending { size_t start, count; int64_t gold; int64_t idx; std::vector<int64_t> fewshot; };
   std::vector<ScoreRequest> batch;
   std::vector<Pending> pending;
   auto flush = [&] {
@@ -101,16 +160,39 @@ PartitionResult run_partition(const TaskSpec& spec, const TaskDataset& ds, int64
     auto res = lm.score(batch);
     if (res.size() != batch.size()) throw Error("model returned a wrong number of scores");
     for (const auto& p : pending) {
+      json j;
+      if (slog.w) {
+        j = slog.base(p.idx, p.fewshot);
+        j["sequences"] = json::array();
+        for (size_t k = 0; k < p.count; ++k) j["sequences"].push_back(sequence_json(batch[p.start + k]));
+      }
       if (spec.type == TaskType::LanguageModeling) {
-        if (lm_correct(batch[p.start], res[p.start])) ++pr.correct;
+        const bool ok = lm_correct(batch[p.start], res[p.start]);
+        if (ok) ++pr.correct;
+        if (slog.w) {
+          j["greedy_match"] = ok;
+          j["prediction"] = tok.decode(res[p.start].greedy);
+          j["gold"] = tok.decode(batch[p.start].continuation);
+          j["correct"] = ok;
+        }
       } else {
         std::vector<ScoreResult> sub(res.begin() + static_cast<std::ptrdiff_t>(p.start),
                                      res.begin() + static_cast<std::ptrdiff_t>(p.start + p.count));
         for (size_t k = 0; k < p.count; ++k)
           if (sub[k].logprobs.size() != batch[p.start + k].continuation.size())
             throw Error("model returned a wrong number of log-probabilities");
-        if (mc_prediction(sub) == p.gold) ++pr.correct;
+        const int64_t pred = mc_prediction(sub);
+        if (pred == p.gold) ++pr.correct;
+        if (slog.w) {
+          json ce = json::array();
+          for (const auto& s : sub) ce.push_back(mean_cross_entropy(s));
+          j["cross_entropy"] = ce;
+          j["prediction"] = pred;
+          j["gold"] = p.gold;
+          j["correct"] = pred == p.gold;
+        }
       }
+      if (slog.w) slog.w->write_line(j.dump());
     }
     progress.add(static_cast<int64_t>(pending.size()));
     batch.clear();
@@ -120,7 +202,7 @@ PartitionResult run_partition(const TaskSpec& spec, const TaskDataset& ds, int64
     PromptExample ex = build_prompt(spec, ds, i, rng);
     auto reqs = make_score_requests(spec, ex, tok, max_seq_len);
     if (!batch.empty() && batch.size() + reqs.size() > max_rows) flush();
-    pending.push_back({batch.size(), reqs.size(), ex.gold});
+    pending.push_back({batch.size(), reqs.size(), ex.gold, i, slog.w ? ex.fewshot_idxs : std::vector<int64_t>{}});
     for (auto& r : reqs) batch.push_back(std::move(r));
     if (batch.size() >= max_rows) flush();
   }
@@ -170,14 +252,40 @@ json run_eval(const EvalOptions& opts, LanguageModel& lm, const tokenizer::Token
     max_seq_len = lm.max_seq_len();
   }
 
+  // --tasks: validate every requested label before running anything.
+  std::vector<std::string> not_selected;
+  auto selected = [&](const std::string& label) {
+    return opts.tasks.empty() || std::find(opts.tasks.begin(), opts.tasks.end(), label) != opts.tasks.end();
+  };
+  for (const auto& want : opts.tasks) {
+    bool found = false;
+    for (const auto& spec : suite.tasks) found = found || spec.label == want;
+    if (!found) {
+      std::string labels;
+      for (const auto& spec : suite.tasks) labels += (labels.empty() ? "" : ", ") + spec.label;
+      throw Error("evaluator: unknown task '" + want + "' in suite " + suite.name + " (tasks: " + labels + ")");
+    }
+  }
+
+  std::unique_ptr<AtomicWriter> sample_writer;
+  if (!opts.log_samples.empty()) {
+    const auto parent = std::filesystem::path(opts.log_samples).parent_path();
+    if (!parent.empty()) make_dirs(parent.string());
+    sample_writer = std::make_unique<AtomicWriter>(opts.log_samples);
+  }
+
   json icl = json::object();
   json details = json::object();
   std::vector<std::string> missing_data, approximate, category_labels;
   std::vector<std::pair<std::string, double>> logger_values;  // DCLM's logger keys, evaluator order
   for (const auto& spec : suite.tasks)
-    if (spec.has_categories) category_labels.push_back(spec.label);
+    if (spec.has_categories && selected(spec.label)) category_labels.push_back(spec.label);
   const auto t0 = std::chrono::steady_clock::now();
   for (const auto& spec : suite.tasks) {
+    if (!selected(spec.label)) {
+      not_selected.push_back(spec.label);
+      continue;
+    }
     json d;
     d["type"] = task_type_name(spec.type);
     d["num_fewshot"] = spec.num_fewshot;
@@ -217,11 +325,13 @@ json run_eval(const EvalOptions& opts, LanguageModel& lm, const tokenizer::Token
       total += per_part_limit > 0 ? std::min<int64_t>(per_part_limit, static_cast<int64_t>(ds.rows.size()))
                                   : static_cast<int64_t>(ds.rows.size());
     Progress progress("eval " + spec.label, total, "examples");
+    const auto task_t0 = std::chrono::steady_clock::now();
     double acc_sum = 0;
     int64_t n_eval = 0, n_rows = 0, n_correct = 0;
     json cats = json::object();
     for (const auto& ds : datasets) {
-      PartitionResult pr = run_partition(spec, ds, per_part_limit, opts.batch_size, max_seq_len, lm, tok, progress);
+      PartitionResult pr = run_partition(spec, ds, per_part_limit, opts.batch_size, max_seq_len, lm, tok, progress,
+                                       SampleLog{sample_writer.get(), spec.label, ds.category});
       const double acc = pr.n_eval ? static_cast<double>(pr.correct) / static_cast<double>(pr.n_eval) : 0.0;
       acc_sum += acc;
       n_eval += pr.n_eval;
@@ -233,6 +343,8 @@ json run_eval(const EvalOptions& opts, LanguageModel& lm, const tokenizer::Token
                                  acc);
     }
     progress.finish();
+    const double task_secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - task_t0).count();
+    const double task_rate = task_secs > 0 ? static_cast<double>(n_eval) / task_secs : 0.0;
     // DCLM: categories macro-averaged (unweighted mean of the per-category accuracies).
     const double acc = datasets.empty() ? 0.0 : acc_sum / static_cast<double>(datasets.size());
     d["status"] = "ok";
@@ -240,10 +352,14 @@ json run_eval(const EvalOptions& opts, LanguageModel& lm, const tokenizer::Token
     d["examples"] = n_eval;
     d["rows"] = n_rows;
     d["correct"] = n_correct;
+    d["seconds"] = task_secs;
+    d["examples_per_second"] = task_rate;
     if (spec.has_categories) d["categories"] = cats;
     details[spec.label] = d;
+    char timing[96];
+    std::snprintf(timing, sizeof timing, " in %.2f s (%.1f examples/s)", task_secs, task_rate);
     log_info("evaluator: " + spec.label + " accuracy " + std::to_string(acc) + " on " + std::to_string(n_eval) +
-             " examples");
+             " examples" + timing);
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -259,6 +375,8 @@ json run_eval(const EvalOptions& opts, LanguageModel& lm, const tokenizer::Token
   if (icl.contains("mmlu_fewshot")) out["MMLU"] = icl["mmlu_fewshot"];
   else if (std::find(missing_data.begin(), missing_data.end(), "mmlu_fewshot") != missing_data.end())
     out["MMLU"] = "N/A due to missing tasks: ['mmlu_fewshot'] (data missing)";
+  else if (std::find(not_selected.begin(), not_selected.end(), "mmlu_fewshot") != not_selected.end())
+    out["MMLU"] = "N/A due to missing tasks: ['mmlu_fewshot'] (not selected by tasks)";
   else out["MMLU"] = "N/A due to missing tasks: ['mmlu_fewshot'] (not in suite " + suite.name + ")";
   out["dclm_suite"] = suite.name;
   out["dclm_suite_source"] = suite.source;
@@ -273,6 +391,14 @@ json run_eval(const EvalOptions& opts, LanguageModel& lm, const tokenizer::Token
                            {"needs_prefix_space", tokenizer_needs_prefix_space(tok)}};
   out["dclm_tasks"] = details;
   out["dclm_tasks_missing_data"] = missing_data;
+  if (!opts.tasks.empty()) {
+    out["dclm_tasks_selected"] = opts.tasks;
+    out["dclm_tasks_not_selected"] = not_selected;
+  }
+  if (sample_writer) {
+    sample_writer->commit();
+    out["dclm_log_samples"] = opts.log_samples;
+  }
   if (!approximate.empty()) {
     out["dclm_approximate_tasks"] = approximate;
     out["dclm_approximate_note"] = "these tasks ran on approximate data (not the files DCLM evaluated on); "

@@ -3,6 +3,7 @@
 
 #include "evaluator/eval.h"
 #include "evaluator/openlm_model.h"
+#include "common/text.h"
 #include "harness/cli.h"
 #include "tokenizer/tokenizer.h"
 
@@ -19,6 +20,8 @@ int cmd_eval(const std::vector<std::string>& argv) {
              {"batch-size", "sequences per forward pass", "8"},
              {"max-seq-len", "context length", "2048"},
              {"threads", "torch threads", "all cores"},
+             {"tasks", "comma-separated task labels to run (default: all of the suite)", ""},
+             {"log-samples", "write one jsonl line per example (tokens, scores, prediction, gold) here", ""},
              {"out", "result JSON path (required)", ""}});
   if (!args.parse(argv)) { std::fputs(args.usage().c_str(), stdout); return 0; }
   if (!args.given("model") || !args.given("tokenizer") || !args.given("out"))
@@ -33,6 +36,10 @@ int cmd_eval(const std::vector<std::string>& argv) {
   o.max_seq_len = args.get_int("max-seq-len");
   o.model_name = args.get("model");
   o.out_path = args.get("out");
+  if (args.given("tasks"))
+    for (const auto& t : text::split(args.get("tasks"), ","))
+      if (!text::strip(t).empty()) o.tasks.push_back(text::strip(t));
+  if (args.given("log-samples")) o.log_samples = args.get("log-samples");
   auto res = evaluator::run_eval(o, *lm, *tok);
   std::printf("eval: Core %s, Extended %s, MMLU %s → %s\n", res.value("Core", nlohmann::json()).dump().c_str(),
               res.value("Extended", nlohmann::json()).dump().c_str(), res.value("MMLU", nlohmann::json()).dump().c_str(), o.out_path.c_str());

@@ -197,6 +197,7 @@ std::string run_pipeline(const PipelineOptions& opts) {
                                      {"tokenizer", run.stage_hash("tokenizer")}, {"model", run.stage_hash("train")}}}};
       write_json_file(eo.out_path, res);
       m.add_output(work, "results.json");
+      m.counts = res["eval_metrics"]["icl"];
     });
   }
   const std::string results = run.stage_dir("eval") + "/results.json";
