@@ -399,6 +399,25 @@ void AtomicWriter::commit() {
   committed_ = true;
 }
 
+void replace_dir(const std::string& from, const std::string& to) {
+  std::error_code ec;
+  if (!fs::is_directory(from, ec)) throw Error("no folder to move into place: " + from, {to});
+  std::string old;
+  if (fs::exists(to)) {
+    old = to + ".old-" + std::to_string(::getpid());
+    fs::remove_all(old, ec);
+    fs::rename(to, old, ec);
+    if (ec) throw Error("cannot move the previous folder aside: " + ec.message(), {to});
+  }
+  fs::rename(from, to, ec);
+  if (ec) {
+    std::string msg = ec.message();
+    if (!old.empty()) fs::rename(old, to, ec);  // put the previous version back
+    throw Error("cannot move " + from + " into place: " + msg, {to});
+  }
+  if (!old.empty()) fs::remove_all(old, ec);
+}
+
 void write_file_atomic(const std::string& path, std::string_view data) {
   AtomicWriter w(path);
   w.write(data);

@@ -90,6 +90,10 @@ class AtomicWriter {
   bool committed_ = false;
 };
 
+// Moves the finished folder `from` to `to`, replacing an existing `to`: the old folder is renamed aside
+// first and removed after the new one is in place, so `to` never holds a mix of both.
+void replace_dir(const std::string& from, const std::string& to);
+
 // Whole-content convenience: temp + rename.
 void write_file_atomic(const std::string& path, std::string_view data);
 

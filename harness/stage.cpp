@@ -71,16 +71,7 @@ StageOutcome RunFolder::run(const StageSpec& spec,
   m.complete = true;
   fs::remove(work + "/.stage.json", ec);
   m.write(work);
-  // Replace the previous version (if any) with the new folder.
-  if (fs::exists(dir)) {
-    std::string old = root_ + "/.old-" + spec.name;
-    fs::remove_all(old, ec);
-    fs::rename(dir, old);
-    fs::rename(work, dir);
-    fs::remove_all(old, ec);
-  } else {
-    fs::rename(work, dir);
-  }
+  replace_dir(work, dir);  // replaces the previous version, if any
   log_info("stage " + spec.name + ": done in " + format_duration(m.wall_seconds));
   return StageOutcome::Ran;
 }

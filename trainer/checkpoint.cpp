@@ -36,15 +36,7 @@ std::string write_checkpoint(const std::string& root, int64_t step, const NamedT
   nlohmann::json files = nlohmann::json::object();
   for (const char* f : {"params.pt", "optimizer.pt", "state.json"}) files[f] = sha256_file(tmp + "/" + f);
   write_json_file(tmp + "/checkpoint.json", {{"step", step}, {"files", files}});
-  // Replace an older checkpoint of the same step (a re-run), then move the new one into place.
-  if (fs::exists(final_dir)) {
-    const std::string old = final_dir + ".old-" + std::to_string(::getpid());
-    fs::rename(final_dir, old);
-    fs::rename(tmp, final_dir);
-    fs::remove_all(old, ec);
-  } else {
-    fs::rename(tmp, final_dir);
-  }
+  replace_dir(tmp, final_dir);  // replaces an older checkpoint of the same step (a re-run)
   return final_dir;
 }
 
@@ -134,14 +126,7 @@ std::string write_checkpoint_sharded(const std::string& root, int64_t step, Comm
     files["state.json"] = sha256_file(tmp + "/state.json");
     for (int r = 0; r < comm.world(); ++r) files[optimizer_shard_name(r)] = sha256_file(tmp + "/" + optimizer_shard_name(r));
     write_json_file(tmp + "/checkpoint.json", {{"step", step}, {"files", files}});
-    if (fs::exists(final_dir)) {
-      const std::string old = final_dir + ".old-" + std::to_string(::getpid());
-      fs::rename(final_dir, old);
-      fs::rename(tmp, final_dir);
-      fs::remove_all(old, ec);
-    } else {
-      fs::rename(tmp, final_dir);
-    }
+    replace_dir(tmp, final_dir);
   }
   comm.barrier();  // the checkpoint is in place before anyone goes on
   return final_dir;

@@ -99,7 +99,9 @@ TEST(LineReader, LinesAndNumbersAcrossChunkBoundaries) {
   std::string line;
   int n = 0;
   while (r.next(line)) {
-    if (n < 50000) EXPECT_EQ(line.substr(0, 5 + std::to_string(n).size()), "line " + std::to_string(n));
+    if (n < 50000) {
+      EXPECT_EQ(line.substr(0, 5 + std::to_string(n).size()), "line " + std::to_string(n));
+    }
     ++n;
     EXPECT_EQ(r.line_number(), n);
   }
@@ -114,4 +116,22 @@ TEST(Io, UnreadableFileNamesThePath) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/dir/file.txt"), std::string::npos);
   }
+}
+
+TEST(Io, ReplaceDirSwapsWholeFolders) {
+  TempDir t;
+  write_file_atomic(t / "new/a.txt", "new a");
+  replace_dir(t / "new", t / "dst");  // no previous folder
+  EXPECT_EQ(read_file(t / "dst/a.txt"), "new a");
+  EXPECT_FALSE(file_exists(t / "new"));
+  write_file_atomic(t / "dst/stale.txt", "from the old version");
+  write_file_atomic(t / "newer/a.txt", "newer a");
+  replace_dir(t / "newer", t / "dst");
+  EXPECT_EQ(read_file(t / "dst/a.txt"), "newer a");
+  EXPECT_FALSE(file_exists(t / "dst/stale.txt"));  // nothing of the old folder survives
+  size_t n = 0;
+  for (auto& e : std::filesystem::directory_iterator(t.path())) { (void)e; ++n; }
+  EXPECT_EQ(n, 1u) << "the old folder was not removed";
+  EXPECT_THROW(replace_dir(t / "missing", t / "dst"), Error);
+  EXPECT_EQ(read_file(t / "dst/a.txt"), "newer a");
 }
