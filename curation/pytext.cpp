@@ -95,9 +95,11 @@ struct BreakIterHolder {
 };
 }  // namespace
 
-std::vector<std::string> uax29_words(std::string_view text) {
-  std::vector<std::string> out;
-  if (text.empty()) return out;
+namespace {
+// Calls f(segment) for every UAX#29 segment of text, in order.
+template <typename F>
+void for_each_uax29(std::string_view text, F&& f) {
+  if (text.empty()) return;
   thread_local BreakIterHolder holder;
   UErrorCode status = U_ZERO_ERROR;
   UText* ut = utext_openUTF8(nullptr, text.data(), static_cast<int64_t>(text.size()), &status);
@@ -106,17 +108,26 @@ std::vector<std::string> uax29_words(std::string_view text) {
   if (U_FAILURE(status)) { utext_close(ut); throw Error(std::string("ICU setText: ") + u_errorName(status)); }
   int32_t start = holder.it->first();
   for (int32_t end = holder.it->next(); end != icu::BreakIterator::DONE; start = end, end = holder.it->next())
-    out.emplace_back(text.substr(static_cast<size_t>(start), static_cast<size_t>(end - start)));
+    f(text.substr(static_cast<size_t>(start), static_cast<size_t>(end - start)));
   // Detach before closing the UText.
   holder.it->setText(icu::UnicodeString());
   utext_close(ut);
+}
+}  // namespace
+
+std::vector<std::string> uax29_words(std::string_view text) {
+  std::vector<std::string> out;
+  for_each_uax29(text, [&](std::string_view w) { out.emplace_back(w); });
   return out;
 }
 
 std::vector<std::string> split_words_uniseg(std::string_view text) {
+  // Only the kept segments are copied (whitespace and punctuation segments are the majority).
   std::vector<std::string> out;
-  for (auto& w : uax29_words(text))
-    if (isalnum(first_codepoint(w))) out.push_back(std::move(w));
+  for_each_uax29(text, [&](std::string_view w) {
+    const unsigned char b = static_cast<unsigned char>(w[0]);
+    if (b < 0x80 ? std::isalnum(b) != 0 : isalnum(first_codepoint(w))) out.emplace_back(w);
+  });
   return out;
 }
 

@@ -52,27 +52,87 @@ bool move_url(Document& doc) {
 
 namespace {
 
+// Lines of a jsonl file with a size bound: a line longer than max_bytes is skipped while it streams past
+// (never held in memory) and reported as too long. A truncated compressed tail ends the file and is
+// reported through `truncated`.
+class BoundedLines {
+ public:
+  BoundedLines(const std::string& path, int64_t max_bytes) : in_(path), max_(max_bytes) {}
+  enum Status { kLine, kTooLong, kEnd };
+  Status next(std::string& line) {
+    line.clear();
+    bool too_long = false;
+    for (;;) {
+      if (pos_ >= buf_.size() && !fill()) {
+        if (too_long) return kTooLong;
+        return line.empty() ? kEnd : kLine;
+      }
+      const char* b = buf_.data() + pos_;
+      const char* nl = static_cast<const char*>(std::memchr(b, '\n', buf_.size() - pos_));
+      const size_t take = nl ? static_cast<size_t>(nl - b) : buf_.size() - pos_;
+      if (!too_long) {
+        if (max_ > 0 && static_cast<int64_t>(line.size() + take) > max_) {
+          too_long = true;
+          line.clear();
+          line.shrink_to_fit();
+        } else {
+          line.append(b, take);
+        }
+      }
+      pos_ += take + (nl ? 1 : 0);
+      if (nl) return too_long ? kTooLong : kLine;
+    }
+  }
+  bool truncated() const { return truncated_; }
+
+ private:
+  bool fill() {
+    if (eof_) return false;
+    buf_.resize(1 << 16);
+    size_t n = 0;
+    try {
+      n = in_.read(buf_.data(), buf_.size());
+    } catch (const Error&) {
+      truncated_ = true;  // keep what was read
+    }
+    buf_.resize(n);
+    pos_ = 0;
+    if (n == 0) eof_ = true;
+    return n > 0;
+  }
+  InputStream in_;
+  int64_t max_;
+  std::string buf_;
+  size_t pos_ = 0;
+  bool eof_ = false, truncated_ = false;
+};
+
 void read_jsonl(const std::string& path, const ReaderOptions& opts, const std::function<void(Document&&)>& f,
                 ReaderStats& stats) {
-  JsonlReader reader(path, /*strict=*/false);
-  json j;
+  BoundedLines lines(path, opts.max_record_bytes);
+  std::string line;
   int64_t idx = 0;
-  while (true) {
-    bool ok;
-    try {
-      ok = reader.next(j);
-    } catch (const Error& e) {
-      // a truncated compressed tail: keep what was read, count the rest
-      ++stats.skipped["truncated_stream"];
-      break;
+  for (;;) {
+    const auto st = lines.next(line);
+    if (st == BoundedLines::kEnd) break;
+    if (st == BoundedLines::kTooLong) {
+      ++stats.records;
+      ++stats.skipped["record_too_large"];
+      continue;
     }
-    if (!ok) break;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) {
+      if (lines.truncated()) break;  // the partial last line of a truncated stream
+      ++stats.skipped["malformed_json"];
+      continue;
+    }
     ++stats.records;
     if (!j.is_object()) { ++stats.skipped["not_an_object"]; continue; }
     auto it = j.find("text");
     if (it == j.end() || !it->is_string()) { ++stats.skipped["no_text"]; continue; }
     Document d;
-    d.text = it->get<std::string>();
+    d.text = std::move(it->get_ref<std::string&>());
     if (!text::is_valid_utf8(d.text)) { ++stats.skipped["invalid_utf8"]; continue; }
     j.erase(it);
     if (auto u = j.find("url"); u != j.end() && u->is_string()) {
@@ -81,15 +141,13 @@ void read_jsonl(const std::string& path, const ReaderOptions& opts, const std::f
       j.erase(u);
     }
     d.record = std::move(j);
-    j = json();
     move_url(d);
     d.source_index = idx++;
     ++stats.docs;
     f(std::move(d));
     if (opts.max_docs > 0 && stats.docs >= opts.max_docs) break;
   }
-  stats.skipped["malformed_json"] += reader.malformed();
-  if (stats.skipped["malformed_json"] == 0) stats.skipped.erase("malformed_json");
+  if (lines.truncated()) ++stats.skipped["truncated_stream"];
 }
 
 json headers_json(const WarcRecord& rec) {
@@ -101,6 +159,7 @@ json headers_json(const WarcRecord& rec) {
 void read_warc(const std::string& path, const ReaderOptions& opts, const std::function<void(Document&&)>& f,
                ReaderStats& stats) {
   WarcReader reader(path);
+  reader.set_max_block_bytes(opts.max_record_bytes);
   WarcRecord rec;
   std::string warcinfo;
   int64_t idx = 0;

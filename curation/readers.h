@@ -19,6 +19,10 @@ struct ReaderOptions {
   CharsetMode charset = CharsetMode::Utf8Only;  // DCLM default: non-UTF-8 bodies are dropped
   ExtractOptions extract;
   int64_t max_docs = 0;  // 0 = all
+  // Records larger than this (a jsonl line, a WARC record block) are skipped without being held in memory
+  // and counted as "record_too_large", so memory per worker stays bounded. Common Crawl truncates payloads
+  // at 1 MiB and every recipe's page-length rule would drop such a page anyway. 0 = no limit.
+  int64_t max_record_bytes = int64_t{16} << 20;
 };
 
 struct ReaderStats {

@@ -31,6 +31,7 @@ Recipe parse_recipe(const std::string& yaml_text, const std::string& source, con
       r.reader.extract.preserve_formatting = rd.get_or<bool>("preserve_formatting", true);
       r.reader.extract.noscript = rd.get_or<bool>("noscript", false);
       r.reader.extract.form_fields = rd.get_or<bool>("form_fields", false);
+      r.reader.max_record_bytes = rd.get_or<int64_t>("max_record_bytes", r.reader.max_record_bytes);
       rd.finish();
     }
     top.get_or<std::string>("description", "");

@@ -277,6 +277,22 @@ size_t WarcReader::read_exact(std::string& out, size_t n) {
   return out.size();
 }
 
+size_t WarcReader::skip_exact(size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    if (pos_ >= buf_.size()) {
+      buf_.clear();  // nothing buffered is needed any more: keep the buffer small
+      pos_ = 0;
+      if (!fill()) break;
+    }
+    size_t take = std::min(n - done, buf_.size() - pos_);
+    pos_ += take;
+    done += take;
+    offset_ += static_cast<int64_t>(take);
+  }
+  return done;
+}
+
 bool WarcReader::next(WarcRecord& rec) {
   rec = WarcRecord();
   std::string line;
@@ -313,6 +329,15 @@ bool WarcReader::next(WarcRecord& rec) {
   long long len = cl.empty() ? -1 : std::strtoll(cl.c_str(), &end, 10);
   if (cl.empty() || len < 0 || (end && *end != '\0')) {
     ++skipped_["bad_content_length"];  // resynchronise on the next "WARC/" line
+    return next(rec);
+  }
+  if (max_block_ > 0 && len > max_block_) {
+    if (skip_exact(static_cast<size_t>(len)) < static_cast<size_t>(len)) {
+      ++skipped_["truncated_record"];
+      return false;
+    }
+    ++skipped_["record_too_large"];
+    ++records_;
     return next(rec);
   }
   size_t got = read_exact(rec.block, static_cast<size_t>(len));

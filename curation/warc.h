@@ -52,6 +52,8 @@ class WarcReader {
   bool next(WarcRecord& rec);
   const std::map<std::string, int64_t>& skipped() const { return skipped_; }
   const std::string& path() const { return path_; }
+  // Records whose block is longer are skipped unread and counted as "record_too_large" (0 = no limit).
+  void set_max_block_bytes(int64_t n) { max_block_ = n; }
   int64_t offset() const { return offset_; }
 
  private:
@@ -61,6 +63,7 @@ class WarcReader {
   void fix_length_mismatch(WarcRecord& rec);
   bool read_line(std::string& line);  // without the line end; false at EOF with nothing read
   size_t read_exact(std::string& out, size_t n);
+  size_t skip_exact(size_t n);  // consumes n bytes without keeping them
   std::string path_;
   std::unique_ptr<InputStream> in_;
   std::string buf_;
@@ -71,6 +74,7 @@ class WarcReader {
   int64_t offset_ = 0;  // decompressed bytes consumed
   uint64_t produced_ = 0;  // decompressed bytes obtained from the stream
   int64_t records_ = 0;
+  int64_t max_block_ = 0;
   std::map<std::string, int64_t> skipped_;
 };
 

@@ -61,5 +61,6 @@ int cmd_submit(const std::vector<std::string>& argv);
 int cmd_report(const std::vector<std::string>& argv);
 int cmd_dedup(const std::vector<std::string>& argv);
 int cmd_classifier(const std::vector<std::string>& argv);
+int cmd_decontam(const std::vector<std::string>& argv);
 
 }  // namespace dclm::harness

@@ -13,6 +13,7 @@ const std::vector<Command>& commands() {
       {"curate", "curate a raw web pool with a recipe (readers, extraction, filters)", cmd_curate},
       {"dedup", "BFF Bloom-filter n-gram dedup of jsonl (DCLM old-both; deterministic)", cmd_dedup},
       {"classifier", "train / evaluate a fastText quality classifier; exact top-K % filter", cmd_classifier},
+      {"decontam", "n-gram overlap of a dataset with the eval tasks; report, optionally drop", cmd_decontam},
       {"tokenize", "tokenize–shuffle curated text into token shards", cmd_tokenize},
       {"tokenizer", "train / encode / decode with a tokenizer", cmd_tokenizer},
       {"train", "train the scale's model on token shards", cmd_train},

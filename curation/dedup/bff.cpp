@@ -107,15 +107,28 @@ std::string bff_output_name(const std::string& input) {
 }
 
 namespace {
+constexpr uint64_t kRollBase = 0x9E3779B97F4A7C15ULL;  // odd
+uint64_t roll_pow(size_t n) {
+  uint64_t r = 1;
+  for (size_t i = 0; i < n; ++i) r *= kRollBase;
+  return r;
+}
+inline uint64_t fmix64(uint64_t k) {
+  k ^= k >> 33;
+  k *= 0xff51afd7ed558ccdULL;
+  k ^= k >> 33;
+  k *= 0xc4ceb9fe1a85ec53ULL;
+  k ^= k >> 33;
+  return k;
+}
+inline Hash128 ngram_key(uint64_t v, size_t len) {
+  const uint64_t x = v ^ (static_cast<uint64_t>(len) * 0xD6E8FEB86659FD93ULL);
+  return Hash128{fmix64(x), fmix64(x ^ 0x2545F4914F6CDD1DULL) | 1};  // odd step, as BloomFilter::hash
+}
+}  // namespace
 
-// One document's units and n-gram hashes (computed in parallel; needs only the filter's seed).
-struct Prepared {
-  std::vector<size_t> cuts;          // unit u = [cuts[u], cuts[u+1])
-  std::vector<uint32_t> unit_begin;  // n-grams of unit u = hashes[unit_begin[u] .. unit_begin[u+1])
-  std::vector<Hash128> hashes;
-};
-
-void prepare(const std::string& text, const BloomFilter& f, const BffParams& p, Prepared& out) {
+void bff_prepare(const std::string& text, const std::vector<std::pair<uint32_t, uint32_t>>& toks,
+                 const BloomFilter& f, const BffParams& p, BffPrepared& out) {
   out.cuts.clear();
   out.unit_begin.clear();
   out.hashes.clear();
@@ -130,11 +143,18 @@ void prepare(const std::string& text, const BloomFilter& f, const BffParams& p, 
     for (size_t i = text.find('\n'); i != std::string::npos; i = text.find('\n', i + 1)) out.cuts.push_back(i);
   out.cuts.push_back(text.size());
   const size_t nunits = out.cuts.size() - 1;
-  auto toks = bff_tokens(text);
-  std::vector<uint64_t> th(toks.size());
+  // Token hashes (XXH3-64, seeded with the filter's seed), then every n-gram in O(1) from prefix values of a
+  // polynomial over them: V(s, L) = Σ_j th[s+j]·B^(L−1−j) (mod 2^64) = P[s+L] − P[s]·B^L, finalised with the
+  // length into the filter's 128-bit key (h1, odd h2). Equal token sequences give equal keys; different ones
+  // collide with probability ~2^-64 (the token hashes are pseudo-random), as with a hash over the n-gram.
+  thread_local std::vector<uint64_t> prefix;
+  prefix.resize(toks.size() + 1);
+  prefix[0] = 0;
   for (size_t i = 0; i < toks.size(); ++i)
-    th[i] = XXH3_64bits_withSeed(text.data() + toks[i].first, toks[i].second - toks[i].first, f.seed());
+    prefix[i + 1] = prefix[i] * kRollBase +
+                    XXH3_64bits_withSeed(text.data() + toks[i].first, toks[i].second - toks[i].first, f.seed());
   const size_t N = static_cast<size_t>(p.max_ngram), Nmin = static_cast<size_t>(p.min_ngram);
+  const uint64_t powN = roll_pow(N);
   size_t t = 0;
   out.unit_begin.reserve(nunits + 1);
   for (size_t u = 0; u < nunits; ++u) {
@@ -144,30 +164,57 @@ void prepare(const std::string& text, const BloomFilter& f, const BffParams& p, 
     while (t < toks.size() && toks[t].first < out.cuts[u + 1]) ++t;
     size_t cnt = t - first;
     if (cnt >= N) {
-      for (size_t s = first; s + N <= t; ++s) out.hashes.push_back(f.hash(&th[s], N * sizeof(uint64_t)));
+      for (size_t s = first; s + N <= t; ++s) out.hashes.push_back(ngram_key(prefix[s + N] - prefix[s] * powN, N));
     } else if (cnt >= Nmin && cnt > 0) {
-      out.hashes.push_back(f.hash(&th[first], cnt * sizeof(uint64_t)));
+      out.hashes.push_back(ngram_key(prefix[t] - prefix[first] * roll_pow(cnt), cnt));
     }
   }
   out.unit_begin.push_back(static_cast<uint32_t>(out.hashes.size()));
 }
 
+namespace {
+
+using Prepared = BffPrepared;
+
+void prepare(const std::string& text, const BloomFilter& f, const BffParams& p, Prepared& out) {
+  if (p.mode == BffMode::Exact) {
+    bff_prepare(text, {}, f, p, out);
+    return;
+  }
+  bff_prepare(text, bff_tokens(text), f, p, out);
+}
+
+}  // namespace
+
 // The order-dependent part: filter lookups and inserts, unit by unit.
-void apply(const Prepared& pr, BloomFilter& f, const BffParams& p, BffDocResult& r) {
+void bff_apply(const BffPrepared& pr, BloomFilter& f, const BffParams& p, BffDocResult& r) {
   const size_t nunits = pr.cuts.size() - 1;
   r.units = static_cast<int64_t>(nunits);
   r.spans.clear();
-  // Prefetch the probes of the n-gram kPrefetch ahead (across unit boundaries: a hint only, so inserts of
-  // the current unit still land before the next unit's lookups).
-  constexpr uint32_t kPrefetch = 8;
+  // The k bit indices of every n-gram are computed once (prefetch, lookup and insert reuse them; for a
+  // document of more than 4M indices they are recomputed instead, to bound memory), and the probes of the
+  // n-gram kPrefetch ahead are prefetched (across unit boundaries: a hint only, so inserts of the current
+  // unit still land before the next unit's lookups).
+  constexpr uint32_t kPrefetch = 6;
+  const uint32_t k = f.num_hashers();
   const uint32_t total = static_cast<uint32_t>(pr.hashes.size());
-  for (uint32_t i = 0; i < std::min(kPrefetch, total); ++i) f.prefetch(pr.hashes[i]);
+  const bool cached = static_cast<size_t>(total) * k <= (size_t{1} << 22);
+  thread_local std::vector<uint64_t> bits;
+  if (cached) {
+    bits.resize(static_cast<size_t>(total) * k);
+    for (uint32_t i = 0; i < total; ++i) f.bit_indices(pr.hashes[i], &bits[static_cast<size_t>(i) * k]);
+  }
+  auto prefetch = [&](uint32_t i) {
+    if (cached) f.prefetch_bits(&bits[static_cast<size_t>(i) * k]);
+    else f.prefetch(pr.hashes[i]);
+  };
+  for (uint32_t i = 0; i < std::min(kPrefetch, total); ++i) prefetch(i);
   for (size_t u = 0; u < nunits; ++u) {
     const uint32_t b = pr.unit_begin[u], e = pr.unit_begin[u + 1];
     int64_t contained = 0;
     for (uint32_t i = b; i < e; ++i) {
-      if (i + kPrefetch < total) f.prefetch(pr.hashes[i + kPrefetch]);
-      contained += f.contains(pr.hashes[i]) ? 1 : 0;
+      if (i + kPrefetch < total) prefetch(i + kPrefetch);
+      contained += (cached ? f.contains_bits(&bits[static_cast<size_t>(i) * k]) : f.contains(pr.hashes[i])) ? 1 : 0;
     }
     const int64_t n = e - b;
     r.ngrams += n;
@@ -178,7 +225,10 @@ void apply(const Prepared& pr, BloomFilter& f, const BffParams& p, BffDocResult&
     if (remove) {
       r.spans.emplace_back(pr.cuts[u], pr.cuts[u + 1]);
     } else if (!p.no_update) {
-      for (uint32_t i = b; i < e; ++i) f.insert(pr.hashes[i]);
+      for (uint32_t i = b; i < e; ++i) {
+        if (cached) f.insert_bits(&bits[static_cast<size_t>(i) * k]);
+        else f.insert(pr.hashes[i]);
+      }
     }
   }
   if (p.mode == BffMode::OldBoth)
@@ -186,6 +236,8 @@ void apply(const Prepared& pr, BloomFilter& f, const BffParams& p, BffDocResult&
   else if (p.mode == BffMode::Document || p.mode == BffMode::Exact)
     r.doc_removed = !r.spans.empty();
 }
+
+namespace {
 
 std::string removed_text(const std::string& text, const BffDocResult& r, BffMode mode) {
   if (r.doc_removed) return "";
@@ -206,7 +258,7 @@ BffDocResult bff_process_text(const std::string& text, BloomFilter& filter, cons
   Prepared pr;
   prepare(text, filter, p, pr);
   BffDocResult r;
-  apply(pr, filter, p, r);
+  bff_apply(pr, filter, p, r);
   r.text = removed_text(text, r, p.mode);
   return r;
 }
@@ -314,7 +366,7 @@ BffResult run_bff(const BffOptions& o) {
   static const std::set<std::string> allowed = {"bff_duplicate_spans", "bff_contained_ngram_count", "id", "source",
                                                 "text"};
   double t_prepare = 0, t_apply = 0, t_output = 0;
-  std::vector<DocSlot> batch(o.batch_docs ? o.batch_docs : 4096), batch2(batch.size());
+  std::vector<DocSlot> batch(o.batch_docs ? o.batch_docs : 1024), batch2(batch.size());
   for (const auto& input : o.inputs) {
     const std::string name = bff_output_name(input);
     AtomicWriter out(o.out_dir + "/" + name);
@@ -322,7 +374,7 @@ BffResult run_bff(const BffOptions& o) {
     int64_t f_in = 0, f_out = 0, f_units = 0, f_removed = 0;
     auto read_batch = [&](std::vector<DocSlot>& b) {
       size_t n = 0, bytes = 0;
-      while (n < b.size() && bytes < (64u << 20) && reader.next(b[n].line)) {
+      while (n < b.size() && bytes < (16u << 20) && reader.next(b[n].line)) {
         if (b[n].line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank line
         b[n].line_no = reader.line_number();
         bytes += b[n].line.size();
@@ -353,7 +405,7 @@ BffResult run_bff(const BffOptions& o) {
       auto c0 = std::chrono::steady_clock::now();
       for (size_t i = 0; i < n; ++i) {
         b[i].res = BffDocResult{};
-        apply(b[i].pr, filter, p, b[i].res);
+        bff_apply(b[i].pr, filter, p, b[i].res);
       }
       t_apply += std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
     };
@@ -436,6 +488,9 @@ BffResult run_bff(const BffOptions& o) {
         } else {
           ++res.docs_emptied;
         }
+        // Release the slot's buffers: reused slots would otherwise keep the capacity of the largest document
+        // each has seen, and memory would creep up with the input instead of staying at ~2 batches.
+        d = DocSlot{};
       }
       t_output += std::chrono::duration<double>(std::chrono::steady_clock::now() - c2).count();
       if (progress) progress->add(static_cast<int64_t>(n));

@@ -52,7 +52,10 @@ struct BffOptions {
   std::string filter_out;        // save the filter here after the run
   bool no_update = false;        // read-only: never insert (decontamination)
   int threads = 0;               // 0 = dclm::default_threads(); output never depends on it
-  size_t batch_docs = 4096;      // documents per parallel batch
+  // Documents per parallel batch (also capped at 16 MB of jsonl). Two batches are in memory at once (one in
+  // the ordered filter pass, the next being prepared), each taking ~7x its jsonl bytes (record, text, n-gram
+  // keys, output): this is what peak memory adds to the filter.
+  size_t batch_docs = 1024;
   bool quiet = false;            // no progress output
 };
 
@@ -84,6 +87,18 @@ struct BffParams {
   bool no_update = false;
 };
 BffDocResult bff_process_text(const std::string& text, BloomFilter& filter, const BffParams& p);
+
+// The two halves of bff_process_text (exposed for benchmarks and callers with their own scheduling):
+// bff_prepare cuts units and hashes the n-grams of already computed tokens (reads only the filter's seed:
+// safe in parallel); bff_apply does the lookups and inserts unit by unit (ordered, one thread per filter).
+struct BffPrepared {
+  std::vector<size_t> cuts;          // unit u = [cuts[u], cuts[u+1])
+  std::vector<uint32_t> unit_begin;  // n-grams of unit u = hashes[unit_begin[u] .. unit_begin[u+1])
+  std::vector<Hash128> hashes;
+};
+void bff_prepare(const std::string& text, const std::vector<std::pair<uint32_t, uint32_t>>& tokens,
+                 const BloomFilter& filter, const BffParams& p, BffPrepared& out);
+void bff_apply(const BffPrepared& pr, BloomFilter& filter, const BffParams& p, BffDocResult& r);
 
 // UAX#29 tokens of text as [start, end) byte ranges, whitespace-only segments dropped (bff's tokenize()).
 std::vector<std::pair<uint32_t, uint32_t>> bff_tokens(const std::string& text);

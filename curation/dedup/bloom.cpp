@@ -1,9 +1,12 @@
 #include "curation/dedup/bloom.h"
 
+#include <sys/mman.h>
 #include <unistd.h>
 #include <xxhash.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <new>
 #include <cstring>
 #include <fstream>
 
@@ -65,6 +68,23 @@ uint64_t compute_bloom_size(double fp_rate, uint64_t expected_elements, uint64_t
   return best;
 }
 
+void* huge_page_alloc(size_t bytes) {
+  constexpr size_t kHuge = size_t{2} << 20;
+  if (bytes < kHuge) {
+    void* p = std::malloc(bytes ? bytes : 1);
+    if (!p) throw std::bad_alloc();
+    return p;
+  }
+  void* p = nullptr;
+  if (posix_memalign(&p, kHuge, (bytes + kHuge - 1) / kHuge * kHuge) != 0) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  madvise(p, (bytes + kHuge - 1) / kHuge * kHuge, MADV_HUGEPAGE);  // a hint: ignored where THP is off
+#endif
+  return p;
+}
+
+void huge_page_free(void* p) noexcept { std::free(p); }
+
 uint64_t system_memory_bytes() {
   long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0;
@@ -90,7 +110,9 @@ double BloomFilter::fill_ratio() const {
 
 namespace {
 constexpr char kMagic[8] = {'D', 'C', 'L', 'M', 'B', 'L', 'O', 'M'};
-constexpr uint32_t kVersion = 1;
+// Version 2: n-grams are hashed by a rolling combination of token hashes (bff.cpp), so the bits of a
+// version-1 filter (XXH3-128 over the token hashes) mean other n-grams.
+constexpr uint32_t kVersion = 2;
 constexpr size_t kHeader = 8 + 4 + 4 + 8 + 8;
 
 void put64(char* p, uint64_t v) { for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff); }
@@ -145,6 +167,8 @@ BloomFilter BloomFilter::load(const std::string& path) {
   if (fsize < kHeader + 8 || !in.read(head, kHeader)) throw Error("bloom filter file is truncated (no header)", {path});
   if (std::memcmp(head, kMagic, 8) != 0) throw Error("not a dclm bloom filter file (bad magic)", {path});
   uint32_t version = get32(head + 8);
+  if (version == 1)
+    throw Error("bloom filter version 1 was made by an older dclm whose n-gram hashing differs; rebuild it", {path});
   if (version != kVersion) throw Error("unsupported bloom filter version " + std::to_string(version), {path});
   BloomFilter f;
   f.k_ = get32(head + 12);

@@ -4,7 +4,9 @@
 // not the bits"): the k hashers are seeded (deterministic), and an n-gram is hashed once to 128 bits
 // (h1, h2); bit i of the k is g_i = h1 + i·h2 + i² (enhanced double hashing, Kirsch–Mitzenmacher) mapped
 // onto [0, m) by a multiply-high range reduction. The false-positive math of §11.8 applies unchanged.
-// The k probes of a key can be prefetched (memory-latency bound otherwise, §11.9).
+// The k probes of a key can be prefetched (memory-latency bound otherwise, §11.9); the bit array of a large
+// filter is 2 MiB aligned and advised for transparent huge pages (one TLB entry per 2 MiB instead of per
+// 4 KiB: random probes of a multi-GB filter otherwise miss the TLB as well as the caches).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -16,6 +18,27 @@ struct Hash128 {
   uint64_t h1 = 0, h2 = 0;
   bool operator==(const Hash128& o) const { return h1 == o.h1 && h2 == o.h2; }
 };
+
+// Allocator of the bit array: blocks >= 2 MiB are 2 MiB aligned and madvise(MADV_HUGEPAGE)d.
+template <class T>
+struct HugePageAllocator {
+  using value_type = T;
+  HugePageAllocator() = default;
+  template <class U>
+  HugePageAllocator(const HugePageAllocator<U>&) {}
+  T* allocate(size_t n);
+  void deallocate(T* p, size_t) noexcept;
+  template <class U>
+  bool operator==(const HugePageAllocator<U>&) const { return true; }
+  template <class U>
+  bool operator!=(const HugePageAllocator<U>&) const { return false; }
+};
+void* huge_page_alloc(size_t bytes);
+void huge_page_free(void* p) noexcept;
+template <class T>
+T* HugePageAllocator<T>::allocate(size_t n) { return static_cast<T*>(huge_page_alloc(n * sizeof(T))); }
+template <class T>
+void HugePageAllocator<T>::deallocate(T* p, size_t) noexcept { huge_page_free(p); }
 
 // bff's BloomFilter::optimal_number_of_hashers: ceil(m/n · ln 2) with m = 8·size_in_bytes bits.
 uint32_t optimal_number_of_hashers(uint64_t size_in_bytes, uint64_t expected_elements);
@@ -35,7 +58,7 @@ class BloomFilter {
   // size_in_bytes is rounded up to a multiple of 8 (64-bit words).
   BloomFilter(uint64_t size_in_bytes, uint32_t num_hashers, uint64_t seed);
 
-  // File: magic "DCLMBLOM", u32 version, u32 k, u64 seed, u64 word count, words (little-endian u64),
+  // File: magic "DCLMBLOM", u32 version (2), u32 k, u64 seed, u64 word count, words (little-endian u64),
   // u64 XXH3 checksum of everything before it. A missing, truncated or corrupt file is a dclm::Error
   // naming it.
   static BloomFilter load(const std::string& path);
@@ -43,6 +66,22 @@ class BloomFilter {
 
   // The seeded 128-bit hash of a key's bytes (the n-gram encoding is the caller's).
   Hash128 hash(const void* data, size_t len) const;
+
+  // The k bit indices of a key, for callers that probe a key more than once (prefetch, lookup, insert).
+  void bit_indices(const Hash128& h, uint64_t* out) const {
+    for (uint32_t i = 0; i < k_; ++i) out[i] = bit_index(h, i);
+  }
+  bool contains_bits(const uint64_t* b) const {
+    for (uint32_t i = 0; i < k_; ++i)
+      if (!(words_[b[i] >> 6] & (uint64_t{1} << (b[i] & 63)))) return false;
+    return true;
+  }
+  void insert_bits(const uint64_t* b) {
+    for (uint32_t i = 0; i < k_; ++i) words_[b[i] >> 6] |= uint64_t{1} << (b[i] & 63);
+  }
+  void prefetch_bits(const uint64_t* b) const {
+    for (uint32_t i = 0; i < k_; ++i) __builtin_prefetch(&words_[b[i] >> 6]);
+  }
 
   bool contains(const Hash128& h) const {
     for (uint32_t i = 0; i < k_; ++i) {
@@ -79,7 +118,7 @@ class BloomFilter {
     uint64_t g = h.h1 + static_cast<uint64_t>(i) * h.h2 + static_cast<uint64_t>(i) * i;
     return static_cast<uint64_t>((static_cast<unsigned __int128>(g) * bits_) >> 64);
   }
-  std::vector<uint64_t> words_;
+  std::vector<uint64_t, HugePageAllocator<uint64_t>> words_;
   uint64_t bits_ = 0;
   uint32_t k_ = 0;
   uint64_t seed_ = 0;

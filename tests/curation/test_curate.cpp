@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 
 #include "common/io.h"
 #include "common/jsonl.h"
@@ -120,11 +121,33 @@ TEST(Curate, EmbeddedRecipesLoad) {
   DCLM_REQUIRE_DATA("lists/dclm_iana_tlds.txt");
   std::vector<std::string> names;
   for (const auto& e : embedded_recipes()) names.push_back(e.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"dclm_baseline_refinedweb", "cpu_default"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"dclm_baseline_refinedweb", "cpu_default", "refinedweb", "c4", "gopher",
+                                              "fineweb"}));
   Recipe rw = load_recipe("dclm_baseline_refinedweb");
   EXPECT_EQ(rw.steps.size(), 25u);  // DCLM's 26 minus the unavailable banned-domains list
   Recipe cpu = load_recipe("cpu_default");
   EXPECT_GE(cpu.steps.size(), 5u);
+  // refinedweb = the baseline chain + the high-quality-domain exclusion (its 2nd step).
+  Recipe full = load_recipe("refinedweb");
+  ASSERT_EQ(full.steps.size(), 26u);
+  EXPECT_EQ(full.steps[1]["func"].as<std::string>(), "url_substring_filter");
+  EXPECT_EQ(full.steps[1]["banlist"].size(), 16u);
+  auto funcs = [](const Recipe& r) {
+    std::vector<std::string> f;
+    for (const auto& s : r.steps) f.push_back(s["func"].as<std::string>());
+    return f;
+  };
+  EXPECT_EQ(funcs(load_recipe("c4")),
+            (std::vector<std::string>{"move_url_modifier", "c4_quality_filter", "c4_badwords_filter",
+                                      "detect_lang_whole_page_enricher", "language_filter"}));
+  EXPECT_EQ(funcs(load_recipe("gopher")).size(), 11u);
+  // FineWeb's order (curation.md §7.2): URL filters, LID, Gopher repetition, Gopher quality, C4, FineWeb.
+  auto fw = funcs(load_recipe("fineweb"));
+  ASSERT_EQ(fw.size(), 16u);
+  EXPECT_EQ(fw[6], "massive_web_repetition_filters");
+  EXPECT_EQ(fw[7], "page_length_filter");
+  EXPECT_EQ(fw[14], "c4_quality_filter");
+  EXPECT_EQ(fw[15], "fineweb_quality_filter");
 }
 
 namespace {
@@ -215,4 +238,30 @@ TEST(CurateReal, RefinedWebChainEndToEnd) {
   EXPECT_EQ(j["previous_word_count"], 132);
   EXPECT_GT(j["language_id_whole_page_fasttext"]["en"].get<double>(), 0.65);
   EXPECT_EQ(j["url"], "http://example.com/garden");
+}
+
+TEST(CurateReal, AllRecipesRunOnThePool) {
+  DCLM_REQUIRE_DATA("pool/warc/dolma_sample-0000.warc.gz");
+  DCLM_REQUIRE_DATA("models/lid.176.ftz");
+  DCLM_REQUIRE_DATA("lists/datatrove_banned_words.txt");
+  dclm::Progress::set_enabled(false);
+  TempDir tmp;
+  std::map<std::string, CurateResult> res;
+  for (const char* r : {"dclm_baseline_refinedweb", "refinedweb", "c4", "gopher", "fineweb"}) {
+    CurateOptions o;
+    o.inputs = pool_inputs();
+    o.recipe = r;
+    o.out_dir = tmp / r;
+    res[r] = run_curation(o);
+    std::cout << r << "\n" << stats_table(res[r].stats);
+    const auto& st = res[r].stats["steps"];
+    ASSERT_EQ(st.size(), load_recipe(r).steps.size()) << r;
+    for (size_t s = 0; s + 1 < st.size(); ++s) EXPECT_EQ(st[s]["docs_out"], st[s + 1]["docs_in"]) << r << " step " << s;
+    EXPECT_EQ(st.back()["docs_out"].get<int64_t>(), res[r].docs_out) << r;
+  }
+  // refinedweb is the baseline chain plus one more URL filter.
+  EXPECT_LE(res["refinedweb"].docs_out, res["dclm_baseline_refinedweb"].docs_out);
+  EXPECT_GT(res["gopher"].docs_out, 0);
+  EXPECT_GT(res["fineweb"].docs_out, 0);
+  EXPECT_GT(res["c4"].docs_out, 0);
 }

@@ -105,3 +105,19 @@ TEST(BloomFilter, SaveLoadRoundTripAndCorruption) {
   EXPECT_THROW(BloomFilter::load(bad), dclm::Error);
   EXPECT_THROW(BloomFilter::load(tmp / "missing.bloom"), dclm::Error);
 }
+
+TEST(BloomFilter, VersionOneFilesAreRejected) {
+  dclm::testing::TempDir tmp;
+  BloomFilter f(4096, 5, 99);
+  f.save(tmp / "f.bloom");
+  std::string bytes = dclm::read_file(tmp / "f.bloom");
+  bytes[8] = 1;  // u32 version, little-endian, after the 8-byte magic
+  dclm::write_file_atomic(tmp / "v1.bloom", bytes);
+  try {
+    BloomFilter::load(tmp / "v1.bloom");
+    FAIL() << "a version-1 filter loaded";
+  } catch (const dclm::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("version 1"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("v1.bloom"), std::string::npos) << e.what();
+  }
+}

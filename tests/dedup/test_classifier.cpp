@@ -150,3 +150,32 @@ TEST(Classifier, PercentileKeepsExactlyTopK) {
   }
   EXPECT_EQ(got, expect);
 }
+
+// Ties at the cut: every document has the same score, so exactly round(K/100 · N) documents are kept and
+// they are the first ones in input order (across files).
+TEST(Classifier, PercentileTiesBrokenByInputOrder) {
+  dclm::testing::TempDir tmp;
+  std::string model = train_small(tmp / "m.bin");
+  std::mt19937_64 rng(5);
+  const std::string same = sample(rng, true);
+  std::string f1, f2;
+  for (int i = 0; i < 10; ++i) (i < 4 ? f1 : f2) += nlohmann::json{{"text", same}, {"i", i}}.dump() + "\n";
+  dclm::write_file_atomic(tmp / "a.jsonl", f1);
+  dclm::write_file_atomic(tmp / "b.jsonl", f2);
+  PercentileOptions o;
+  o.inputs = {tmp / "a.jsonl", tmp / "b.jsonl"};
+  o.model = model;
+  o.out_dir = tmp / "out";
+  o.percentile = 60;  // 6 of 10: all 4 of a.jsonl, the first 2 of b.jsonl
+  o.threads = 3;
+  auto r = run_percentile_filter(o);
+  EXPECT_EQ(r.docs_out, 6);
+  EXPECT_DOUBLE_EQ(r.threshold, classifier_score(model, same));
+  std::vector<int> got;
+  for (const char* f : {"out/a.jsonl.zst", "out/b.jsonl.zst"}) {
+    dclm::JsonlReader rd(tmp / f, true);
+    nlohmann::json j;
+    while (rd.next(j)) got.push_back(j["i"].get<int>());
+  }
+  EXPECT_EQ(got, (std::vector<int>{0, 1, 2, 3, 4, 5}));
+}

@@ -1,0 +1,200 @@
+// Curation throughput on one core (never run by CTest).
+//   bench_curation [--recipe dclm_baseline_refinedweb] [--runs 5] [--mb 20] [--extract-docs 2000]
+// Data: the real pool samples under the shared data folder (pool/warc/*.warc[.gz], pool/jsonl/*).
+//   extraction: the HTML bodies of every WARC response (UTF-8, DCLM's rule), repeated round-robin to
+//     --extract-docs pages, through extract_plain_text → pages/s and HTML MB/s;
+//   chain: the extracted texts plus every jsonl text, repeated until the documents hold >= --mb MB, through
+//     one chain of the recipe's steps (as one worker runs it) → per step docs/s and MB/s of the text that
+//     reached the step, and the whole chain's MB/s over the input text.
+// Everything runs on the calling thread; each figure is the median of --runs; peak RSS from getrusage.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/data.h"
+#include "common/io.h"
+#include "common/progress.h"
+#include "curation/extract.h"
+#include "curation/readers.h"
+#include "curation/recipe.h"
+#include "curation/warc.h"
+
+namespace {
+
+double now_s() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : (v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]));
+}
+long peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace dclm;
+  using namespace dclm::curation;
+  std::string data = mirror_dir().value_or("../shared/data");
+  if (const char* d = std::getenv("DCLM_DATA"); d && *d) data = d;
+  std::string recipe_name = "dclm_baseline_refinedweb";
+  int runs = 5;
+  double mb = 20;
+  size_t extract_docs = 2000;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto val = [&]() -> std::string {
+      if (i + 1 >= argc) { std::fprintf(stderr, "%s needs a value\n", a.c_str()); std::exit(2); }
+      return argv[++i];
+    };
+    if (a == "--recipe") recipe_name = val();
+    else if (a == "--runs") runs = std::max(1, std::atoi(val().c_str()));
+    else if (a == "--mb") mb = std::atof(val().c_str());
+    else if (a == "--extract-docs") extract_docs = static_cast<size_t>(std::atol(val().c_str()));
+    else if (a == "--data") data = val();
+    else { std::fprintf(stderr, "usage: bench_curation [--recipe R] [--runs N] [--mb MB] [--extract-docs N] [--data DIR]\n"); return 2; }
+  }
+  Progress::set_enabled(false);
+  ::setenv("DCLM_DATA", data.c_str(), 1);
+
+  // HTML bodies of the pool WARCs.
+  std::vector<std::string> html;
+  std::vector<std::string> warcs, jsonls;
+  for (const char* sub : {"pool/warc", "pool/wet", "pool/jsonl"}) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(data + "/" + sub, ec))
+      (std::string(sub) == "pool/jsonl" ? jsonls : warcs).push_back(e.path().string());
+  }
+  std::sort(warcs.begin(), warcs.end());
+  std::sort(jsonls.begin(), jsonls.end());
+  if (warcs.empty()) { std::fprintf(stderr, "no pool WARCs under %s\n", data.c_str()); return 1; }
+  for (const auto& w : warcs) {
+    try {
+      WarcReader r(w);
+      WarcRecord rec;
+      while (r.next(rec)) {
+        if (rec.type() != "response") continue;
+        HttpResponse http;
+        std::string reason;
+        bool fb = false;
+        if (!parse_http_response(rec.block, http, reason, fb)) continue;
+        auto body = decode_html_body(http.body, http.header("Content-Type"), CharsetMode::Utf8Only);
+        if (body && !body->empty()) html.push_back(std::move(*body));
+      }
+    } catch (const std::exception&) {
+    }
+  }
+  double html_mb = 0;
+  for (const auto& h : html) html_mb += static_cast<double>(h.size()) / 1e6;
+  std::printf("pool: %zu WARC/WET files, %zu HTML pages (%.2f MB), %zu jsonl files\n", warcs.size(), html.size(), html_mb,
+              jsonls.size());
+
+  // 1. Extraction.
+  std::vector<std::string> extracted;
+  {
+    ExtractOptions eo;
+    std::vector<double> secs;
+    double bytes = 0;
+    for (int r = 0; r < runs; ++r) {
+      extracted.clear();
+      bytes = 0;
+      double t0 = now_s();
+      for (size_t i = 0; i < extract_docs; ++i) {
+        const std::string& h = html[i % html.size()];
+        bytes += static_cast<double>(h.size());
+        std::string t = extract_plain_text(h, eo);
+        if (i < html.size()) extracted.push_back(std::move(t));
+      }
+      secs.push_back(now_s() - t0);
+    }
+    double s = median(secs);
+    std::printf("extraction: %zu pages, median of %d: %.3f s → %.0f pages/s, %.1f MB/s of HTML (one core)\n", extract_docs,
+                runs, s, static_cast<double>(extract_docs) / s, bytes / 1e6 / s);
+  }
+
+  // 2. The chain after extraction.
+  std::vector<Document> base;
+  for (auto& t : extracted) {
+    Document d;
+    d.text = t;
+    d.url = "http://bench.example/";
+    d.has_url = true;
+    d.record["metadata"] = {{"WARC-Target-URI", "http://bench.example/"}};
+    base.push_back(std::move(d));
+  }
+  for (const auto& j : jsonls) {
+    ReaderStats st;
+    try {
+      read_documents(j, ReaderOptions{}, [&](Document&& d) {
+        // jsonl samples without a URL get one, so that move_url_modifier does not drop them
+        if (!d.has_url && !(d.record.contains("metadata") && d.record["metadata"].is_object() &&
+                            d.record["metadata"].contains("WARC-Target-URI")))
+          d.record["metadata"]["WARC-Target-URI"] = "http://bench.example/" + std::to_string(base.size());
+        base.push_back(std::move(d));
+      }, st);
+    } catch (const std::exception&) {
+    }
+  }
+  double base_mb = 0;
+  for (const auto& d : base) base_mb += static_cast<double>(d.text.size()) / 1e6;
+  if (base.empty() || base_mb <= 0) { std::fprintf(stderr, "no documents\n"); return 1; }
+  const size_t n_docs = static_cast<size_t>(static_cast<double>(base.size()) * std::max(1.0, mb / base_mb)) + 1;
+  const Recipe recipe = load_recipe(recipe_name);
+  std::vector<std::string> names;
+  for (const auto& s : build_steps(recipe)) names.push_back(s->name());
+  const size_t ns = names.size();
+  std::vector<std::vector<double>> step_secs(ns);
+  std::vector<double> step_bytes(ns), step_docs(ns), chain_secs;
+  double total_bytes = 0;
+  size_t kept = 0;
+  for (int r = 0; r < runs; ++r) {
+    auto steps = build_steps(recipe);
+    std::vector<double> t_step(ns, 0.0);
+    std::fill(step_bytes.begin(), step_bytes.end(), 0.0);
+    std::fill(step_docs.begin(), step_docs.end(), 0.0);
+    total_bytes = 0;
+    kept = 0;
+    double chain = 0;
+    for (size_t i = 0; i < n_docs; ++i) {
+      Document d = base[i % base.size()];
+      total_bytes += static_cast<double>(d.text.size());
+      bool keep = true;
+      for (size_t s = 0; s < ns && keep; ++s) {
+        step_bytes[s] += static_cast<double>(d.text.size());
+        step_docs[s] += 1;
+        double t0 = now_s();
+        keep = steps[s]->apply(d).keep;
+        double dt = now_s() - t0;
+        t_step[s] += dt;
+        chain += dt;
+      }
+      kept += keep;
+    }
+    for (size_t s = 0; s < ns; ++s) step_secs[s].push_back(t_step[s]);
+    chain_secs.push_back(chain);
+  }
+  std::printf("\nchain %s: %zu docs (%.1f MB of text, the pool's %zu docs repeated), %zu kept; median of %d runs, one core\n",
+              recipe_name.c_str(), n_docs, total_bytes / 1e6, base.size(), kept, runs);
+  std::printf("%-34s %10s %12s %10s %9s\n", "step", "docs", "docs/s", "MB/s", "time%");
+  const double chain_s = median(chain_secs);
+  for (size_t s = 0; s < ns; ++s) {
+    double t = median(step_secs[s]);
+    std::printf("%-34s %10.0f %12.0f %10.1f %8.1f%%\n", names[s].c_str(), step_docs[s], step_docs[s] / std::max(t, 1e-9),
+                step_bytes[s] / 1e6 / std::max(t, 1e-9), 100.0 * t / std::max(chain_s, 1e-9));
+  }
+  std::printf("%-34s %10zu %12.0f %10.1f\n", "whole chain (after extraction)", n_docs,
+              static_cast<double>(n_docs) / chain_s, total_bytes / 1e6 / chain_s);
+  std::printf("\npeak RSS: %ld MB\n", peak_rss_mb());
+  return 0;
+}
