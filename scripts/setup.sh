@@ -10,7 +10,8 @@ PACKAGES=(
   libsentencepiece-dev sentencepiece
   libyaml-cpp-dev libfasttext-dev libgtest-dev libgloo-dev
   zlib1g-dev libzstd-dev libsimdjson-dev libre2-dev libicu-dev
-  nlohmann-json3-dev libgumbo-dev libxxhash-dev libssl-dev libzip-dev
+  nlohmann-json3-dev libgumbo-dev libxxhash-dev libssl-dev libzip-dev libarchive-dev
+  openmpi-bin
   chromium
 )
 
