@@ -5,6 +5,7 @@
 
 #include "curation/pytext.h"
 #include "curation/step.h"
+#include "curation/steps/text_memo.h"
 #include "curation/steps/util.h"
 
 namespace dclm::curation::steps {
@@ -16,7 +17,7 @@ struct PageLength : Step {
   Verdict apply(Document& d) override {
     double n = 0;
     if (type == "word") {
-      n = (model == "fasttext" && ignore_punct) ? static_cast<double>(py::count_words_fasttext(d.text))
+      n = (model == "fasttext" && ignore_punct) ? static_cast<double>(fasttext_word_count_memo(d.text))
                                                 : static_cast<double>(py::split_words(d.text, model, ignore_punct).size());
     } else if (type == "char") {
       n = static_cast<double>(text::codepoint_count(d.text));

@@ -6,6 +6,7 @@
 
 #include "curation/pytext.h"
 #include "curation/step.h"
+#include "curation/steps/text_memo.h"
 #include "curation/steps/util.h"
 
 namespace dclm::curation::steps {
@@ -27,24 +28,31 @@ struct StopWords : Step {
     std::set<std::string> seen;
     int n = 0;
     std::string low;
-    py::for_each_split_word(d.text, [&](std::string_view w) {
-      if (w.size() > 4 * 4) return;  // longer than any stop word even after lowering
-      low.clear();
+    // Whether w.lower() is a stop word.
+    auto is_stop_lower = [&](std::string_view w) {
+      if (w.size() < 2 || w.size() > 4 * 4) return false;  // 2–4 letters, at most 4 bytes each
       bool ascii = true;
       for (char c : w) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
       if (ascii) {  // ASCII lowercases byte by byte (a non-ASCII letter may lower to ASCII: not here)
-        if (w.size() < 2 || w.size() > 4) return;  // the stop words have 2 to 4 letters
-        for (char c : w) low += (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-      } else {
-        std::u32string u = text::utf8_to_u32(w);
-        if (u.size() > 4) return;
-        for (char32_t c : u) text::append_utf8(low, static_cast<char32_t>(u_tolower(static_cast<UChar32>(c))));
+        if (w.size() > 4) return false;
+        char buf[4];
+        for (size_t i = 0; i < w.size(); ++i) buf[i] = (w[i] >= 'A' && w[i] <= 'Z') ? static_cast<char>(w[i] + 32) : w[i];
+        low.assign(buf, w.size());
+        return is_stop(low);
       }
-      if (is_stop(low)) {
-        if (count_unique) seen.insert(low);
-        else ++n;
-      }
-    });
+      std::u32string u = text::utf8_to_u32(w);
+      if (u.size() > 4) return false;
+      low.clear();
+      for (char32_t c : u) text::append_utf8(low, static_cast<char32_t>(u_tolower(static_cast<UChar32>(c))));
+      return is_stop(low);
+    };
+    // The count only grows, so the verdict is known once it reaches min_stop_word.
+    for (std::string_view w : split_words_memo(d.text).words) {
+      if (!is_stop_lower(w)) continue;
+      if (count_unique) seen.insert(low);
+      else ++n;
+      if ((count_unique ? static_cast<int>(seen.size()) : n) >= min_stop) return Verdict::ok();
+    }
     int count = count_unique ? static_cast<int>(seen.size()) : n;
     return count >= min_stop ? Verdict::ok() : Verdict::drop("too_few_stop_words");
   }

@@ -2,6 +2,7 @@
 // count('…')) / len(text.split()) must be <= max; 0 words → drop (curation.md §3 step 12).
 #include "curation/pytext.h"
 #include "curation/step.h"
+#include "curation/steps/text_memo.h"
 #include "curation/steps/util.h"
 
 namespace dclm::curation::steps {
@@ -9,7 +10,7 @@ namespace {
 struct SymbolRatio : Step {
   double max_ratio = 0.1;
   Verdict apply(Document& d) override {
-    size_t words = py::count_split_words(d.text);
+    const size_t words = split_words_memo(d.text).words.size();
     if (words == 0) return Verdict::drop("no_words");
     size_t sym = py::count_substr(d.text, "#") + py::count_substr(d.text, "...") + py::count_substr(d.text, ". . .") +
                  py::count_substr(d.text, "\xE2\x80\xA6");

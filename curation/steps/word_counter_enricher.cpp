@@ -2,6 +2,7 @@
 // len(split_words(text, ...)) (curation.md §3 step 18).
 #include "curation/pytext.h"
 #include "curation/step.h"
+#include "curation/steps/text_memo.h"
 #include "curation/steps/util.h"
 
 namespace dclm::curation::steps {
@@ -10,7 +11,7 @@ struct WordCounter : Step {
   std::string key, model;
   bool ignore_punct = true;
   Verdict apply(Document& d) override {
-    int64_t n = (model == "fasttext" && ignore_punct) ? static_cast<int64_t>(py::count_words_fasttext(d.text))
+    int64_t n = (model == "fasttext" && ignore_punct) ? static_cast<int64_t>(fasttext_word_count_memo(d.text))
                                                       : static_cast<int64_t>(py::split_words(d.text, model, ignore_punct).size());
     d.record[key] = n;
     return Verdict::ok();

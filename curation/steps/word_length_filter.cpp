@@ -4,6 +4,7 @@
 
 #include "curation/pytext.h"
 #include "curation/step.h"
+#include "curation/steps/text_memo.h"
 #include "curation/steps/util.h"
 
 namespace dclm::curation::steps {
@@ -11,11 +12,8 @@ namespace {
 struct WordLength : Step {
   double min_len = 0, max_len = std::numeric_limits<double>::infinity();
   Verdict apply(Document& d) override {
-    size_t total = 0, words = 0;
-    py::for_each_split_word(d.text, [&](std::string_view w) {
-      ++words;
-      total += text::codepoint_count(w);
-    });
+    const SplitWords& sw = split_words_memo(d.text);
+    const size_t total = sw.word_codepoints, words = sw.words.size();
     if (words == 0) return Verdict::drop("no_words");
     double mean = static_cast<double>(total) / static_cast<double>(words);
     if (mean < min_len) return Verdict::drop("mean_word_too_short");
