@@ -37,6 +37,22 @@ struct SubstringLine : Step {
       out.append(line);
       first = false;
     };
+    if (!may_match) {
+      // No line can match: a line is dropped only when it is non-empty whitespace (remove_only: its
+      // "substitution" leaves whitespace), and such a line has 0 words, within max_length iff
+      // max_length >= 0. So the words of the lines need not be counted at all.
+      const bool drop_blank = remove_only && 0 <= max_length;
+      if (!drop_blank) {
+        out.assign(d.text);
+      } else {
+        py::for_each_line(d.text, [&](std::string_view line) {
+          if (!line.empty() && py_isspace_str(line)) return;
+          keep(line);
+        });
+      }
+      assign_stripped(d.text, out);
+      return d.text.empty() ? Verdict::drop("empty") : Verdict::ok();
+    }
     py::for_each_line(d.text, [&](std::string_view line) {
       if (static_cast<double>(py::count_split_words_upto(line, word_count_limit(0, max_length))) <= max_length) {
         if (remove_only) {

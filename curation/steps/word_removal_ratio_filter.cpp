@@ -1,8 +1,10 @@
 // word_removal_ratio_filter(prev_word_count_key, max_removed_ratio=0.05): new = len(split_words(text,
 // ignore_punctuation=True)) (fastText tokenizer); drop if prev == 0 or (prev − new)/prev > max
-// (curation.md §3 step 26). A page without the key is dropped ("missing_word_count").
+// (curation.md §3 step 26). A page without the key is dropped ("missing_word_count"). The count is the
+// text memo's: when no line modifier changed the text, word_counter_enricher's count is reused.
 #include "curation/pytext.h"
 #include "curation/step.h"
+#include "curation/steps/text_memo.h"
 #include "curation/steps/util.h"
 
 namespace dclm::curation::steps {
@@ -19,7 +21,7 @@ struct WordRemovalRatio : Step {
     double now;
     auto nk = new_key.empty() ? d.record.end() : d.record.find(new_key);
     if (nk != d.record.end() && nk->is_number()) now = nk->get<double>();
-    else if (model == "fasttext" && ignore_punct) now = static_cast<double>(py::count_words_fasttext(d.text));
+    else if (model == "fasttext" && ignore_punct) now = static_cast<double>(fasttext_word_count_memo(d.text));
     else now = static_cast<double>(py::split_words(d.text, model, ignore_punct).size());
     return (prev - now) / prev > max_ratio ? Verdict::drop("too_many_words_removed") : Verdict::ok();
   }

@@ -2,6 +2,7 @@
 // after the text changed in place with the same size, and the filters that share it decide as before.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,28 @@ TEST(TextMemo, SplitAndCountEqualFreshComputation) {
   // Asked again (a hit) and interleaved with other texts.
   for (int round = 0; round < 2; ++round)
     for (const auto& t : texts) expect_memo_matches(t);
+}
+
+// Long random texts: the memo scans 16 bytes at a time where they are ASCII, so words and tokens cross
+// block edges, blocks mix ASCII and multi-byte characters, and sequences are cut by block edges.
+TEST(TextMemo, RandomTextsAcrossBlockEdges) {
+  const std::vector<std::string> pieces = {
+      "a", "Z", "q", "0", "7", "_", "-", ".", "#", " ", " ", " ", "\n", "\t", "\r", "\x0b", "\x0c", std::string(1, '\0'),
+      "\x1c", "\x1f", "\x1b", "\x7f", "\xC2\xA0", "\xC2\x85", "\xE2\x80\x83", "\xE3\x80\x80", "\xE2\x80\xA8",
+      "\xC3\xA9", "\xC3\x89", "\xE4\xB8\xAD", "\xD9\xA3", "\xF0\x9F\x98\x80", "\xE2\x80", "\xFF", "\x80", "\xC2"};
+  uint64_t state = 12345;
+  auto rnd = [&]() { state = state * 6364136223846793005ull + 1442695040888963407ull; return state >> 33; };
+  for (int round = 0; round < 3000; ++round) {
+    std::string t;
+    const size_t len = rnd() % 90;
+    const bool mostly_ascii = round % 3 != 0;
+    for (size_t k = 0; k < len; ++k) {
+      const size_t pick = rnd() % pieces.size();
+      t += mostly_ascii && pick > 21 && rnd() % 4 ? std::string(1, static_cast<char>('a' + rnd() % 26)) : pieces[pick];
+    }
+    expect_memo_matches(t);
+    if (HasFailure()) break;
+  }
 }
 
 TEST(TextMemo, SeesInPlaceChangesOfTheSameSize) {
