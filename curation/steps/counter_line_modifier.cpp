@@ -6,6 +6,7 @@
 
 #include "curation/pytext.h"
 #include "curation/step.h"
+#include "curation/steps/line_join.h"
 #include "curation/steps/util.h"
 
 namespace dclm::curation::steps {
@@ -42,15 +43,12 @@ struct CounterLine : Step {
     return RE2::PartialMatch(low, *re);
   }
   Verdict apply(Document& d) override {
-    out.clear();
-    bool first = true;
+    LineJoin join(d.text, out);
     py::for_each_line(d.text, [&](std::string_view line) {
-      if (matches(line)) return;
-      if (!first) out += '\n';
-      out.append(line);
-      first = false;
+      if (matches(line)) join.drop();
+      else join.keep(line);
     });
-    assign_stripped(d.text, out);
+    join.finish(d.text, /*strip=*/true);
     return d.text.empty() ? Verdict::drop("empty") : Verdict::ok();
   }
 };

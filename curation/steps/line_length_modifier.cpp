@@ -4,6 +4,7 @@
 
 #include "curation/pytext.h"
 #include "curation/step.h"
+#include "curation/steps/line_join.h"
 #include "curation/steps/util.h"
 
 namespace dclm::curation::steps {
@@ -12,17 +13,13 @@ struct LineLength : Step {
   double min_len = 0, max_len = std::numeric_limits<double>::infinity();
   std::string out;  // reused across documents
   Verdict apply(Document& d) override {
-    out.clear();
-    bool first = true;
+    LineJoin join(d.text, out);
     py::for_each_line(d.text, [&](std::string_view line) {
       double n = static_cast<double>(py::count_split_words_upto(line, word_count_limit(min_len, max_len)));
-      if ((min_len <= n && n <= max_len) || line.empty()) {
-        if (!first) out += '\n';
-        out.append(line);
-        first = false;
-      }
+      if ((min_len <= n && n <= max_len) || line.empty()) join.keep(line);
+      else join.drop();
     });
-    d.text.swap(out);
+    join.finish(d.text, /*strip=*/false);
     return d.text.empty() ? Verdict::drop("empty") : Verdict::ok();
   }
 };

@@ -7,10 +7,13 @@
 #include <re2/re2.h>
 #include <unicode/uchar.h>
 
+#include <cstring>
 #include <limits>
 
 #include "curation/pytext.h"
 #include "curation/step.h"
+#include "curation/steps/ascii_scan.h"
+#include "curation/steps/line_join.h"
 #include "curation/steps/util.h"
 
 namespace dclm::curation::steps {
@@ -28,51 +31,60 @@ struct SubstringLine : Step {
   double max_length = std::numeric_limits<double>::infinity();
   bool remove_only = false;
   std::string out, modified;  // reused across documents
+  // Banlist items that are plain ASCII literals (no regex syntax), lower-cased, for a case-insensitive
+  // `anywhere` search without RE2; empty when that does not apply.
+  std::vector<std::string> literals;
+  // Whether the banlist can match anywhere in the text (a superset test: false only when no line can match).
+  bool may_match(const std::string& t) const {
+    if (!anywhere) return true;
+    if (!literals.empty()) {
+      // RE2's case folding pairs an ASCII letter only with its other case, except k with U+212A (KELVIN
+      // SIGN) and s with U+017F (LONG S): texts holding either go to RE2, and so, to be safe, do texts with
+      // the Turkish dotted/dotless I (U+0130, U+0131), which Unicode folds to i only in Turkic rules.
+      if (t.find("\xE2\x84\xAA") == std::string::npos && t.find("\xC5\xBF") == std::string::npos &&
+          t.find("\xC4\xB0") == std::string::npos && t.find("\xC4\xB1") == std::string::npos) {
+        for (const auto& l : literals)
+          if (contains_ascii_nocase(t, l)) return true;
+        return false;
+      }
+    }
+    return RE2::PartialMatch(t, *anywhere);
+  }
   Verdict apply(Document& d) override {
-    const bool may_match = !anywhere || RE2::PartialMatch(d.text, *anywhere);
-    out.clear();
-    bool first = true;
-    auto keep = [&](std::string_view line) {
-      if (!first) out += '\n';
-      out.append(line);
-      first = false;
-    };
-    if (!may_match) {
+    LineJoin join(d.text, out);
+    if (!may_match(d.text)) {
       // No line can match: a line is dropped only when it is non-empty whitespace (remove_only: its
       // "substitution" leaves whitespace), and such a line has 0 words, within max_length iff
       // max_length >= 0. So the words of the lines need not be counted at all.
-      const bool drop_blank = remove_only && 0 <= max_length;
-      if (!drop_blank) {
-        out.assign(d.text);
-      } else {
+      if (remove_only && 0 <= max_length) {
         py::for_each_line(d.text, [&](std::string_view line) {
-          if (!line.empty() && py_isspace_str(line)) return;
-          keep(line);
+          if (!line.empty() && py_isspace_str(line)) join.drop();
+          else join.keep(line);
         });
       }
-      assign_stripped(d.text, out);
+      join.finish(d.text, /*strip=*/true);
       return d.text.empty() ? Verdict::drop("empty") : Verdict::ok();
     }
     py::for_each_line(d.text, [&](std::string_view line) {
       if (static_cast<double>(py::count_split_words_upto(line, word_count_limit(0, max_length))) <= max_length) {
         if (remove_only) {
-          if (!may_match) {  // unchanged by the substitution
-            if (!line.empty() && py_isspace_str(line)) return;
-            keep(line);
+          modified.assign(line);
+          if (RE2::GlobalReplace(&modified, *re, "") == 0) {  // unchanged
+            if (!line.empty() && py_isspace_str(line)) join.drop();
+            else join.keep(line);
             return;
           }
-          modified.assign(line);
-          RE2::GlobalReplace(&modified, *re, "");
-          if (!line.empty() && (modified.empty() || py_isspace_str(modified))) return;
-          keep(modified);
+          if (!line.empty() && (modified.empty() || py_isspace_str(modified))) join.drop();
+          else join.keep_changed(modified);
           return;
-        } else if (may_match && RE2::PartialMatch(line, *re)) {
+        } else if (RE2::PartialMatch(line, *re)) {
+          join.drop();
           return;
         }
       }
-      keep(line);
+      join.keep(line);
     });
-    assign_stripped(d.text, out);
+    join.finish(d.text, /*strip=*/true);
     return d.text.empty() ? Verdict::drop("empty") : Verdict::ok();
   }
 };
@@ -109,6 +121,13 @@ std::unique_ptr<Step> make_substring_line_modifier(ConfigNode& cfg) {
   if (alt.find_first_of("^$\\") == std::string::npos) {
     s->anywhere = std::make_unique<RE2>("(?:" + alt + ")", o);
     if (!s->anywhere->ok()) s->anywhere.reset();
+  }
+  if (s->anywhere && !case_sensitive) {
+    bool plain = true;
+    for (const auto& b : banlist)
+      for (unsigned char c : b) plain = plain && c >= 0x20 && c < 0x7F && !std::strchr("\\.+*?()|[]{}^$", c);
+    if (plain)
+      for (const auto& b : banlist) s->literals.push_back(b);  // already lower-cased above
   }
   return s;
 }

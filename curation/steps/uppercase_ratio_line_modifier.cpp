@@ -3,6 +3,8 @@
 // drop if ''.
 #include "curation/pytext.h"
 #include "curation/step.h"
+#include "curation/steps/ascii_scan.h"
+#include "curation/steps/line_join.h"
 #include "curation/steps/util.h"
 
 namespace dclm::curation::steps {
@@ -11,12 +13,16 @@ struct UppercaseRatio : Step {
   double max_ratio = 0.5;
   std::string out;  // reused across documents
   Verdict apply(Document& d) override {
-    out.clear();
-    bool first = true;
+    LineJoin join(d.text, out);
     py::for_each_line(d.text, [&](std::string_view line) {
       if (!line.empty()) {
         size_t n = 0, up = 0;
-        for (size_t i = 0; i < line.size(); ++n) {
+        const int64_t ascii = ascii_count_in_range(line, 'A', 'Z');  // ASCII: code points are bytes
+        if (ascii >= 0) {
+          n = line.size();
+          up = static_cast<size_t>(ascii);
+        }
+        for (size_t i = 0; ascii < 0 && i < line.size(); ++n) {
           const unsigned char b = static_cast<unsigned char>(line[i]);
           if (b < 0x80) {  // ASCII: only A-Z have the Uppercase property
             up += (b >= 'A' && b <= 'Z') ? 1 : 0;
@@ -27,13 +33,11 @@ struct UppercaseRatio : Step {
           i += text::decode_utf8(line, i, c);
           up += py::isupper(c) ? 1 : 0;
         }
-        if (static_cast<double>(up) / static_cast<double>(n) > max_ratio) return;
+        if (static_cast<double>(up) / static_cast<double>(n) > max_ratio) return join.drop();
       }
-      if (!first) out += '\n';
-      out.append(line);
-      first = false;
+      join.keep(line);
     });
-    assign_stripped(d.text, out);
+    join.finish(d.text, /*strip=*/true);
     return d.text.empty() ? Verdict::drop("empty") : Verdict::ok();
   }
 };
