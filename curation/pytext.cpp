@@ -1,15 +1,13 @@
 #include "curation/pytext.h"
 
-#include <unicode/brkiter.h>
 #include <unicode/uchar.h>
-#include <unicode/utext.h>
 
 #include <algorithm>
 #include <cctype>
-#include <memory>
 
 #include "common/error.h"
 #include "common/text.h"
+#include "curation/uax29.h"
 
 namespace dclm::curation::py {
 
@@ -97,62 +95,32 @@ std::vector<std::string> split_words_fasttext(std::string_view text) {
   return out;
 }
 
-namespace {
-struct BreakIterHolder {
-  std::unique_ptr<icu::BreakIterator> it;
-  BreakIterHolder() {
-    UErrorCode status = U_ZERO_ERROR;
-    it.reset(icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
-    if (U_FAILURE(status) || !it) throw Error(std::string("ICU word break iterator: ") + u_errorName(status));
-  }
-};
-}  // namespace
-
-namespace {
-// Calls f(segment) for every UAX#29 segment of text, in order.
-template <typename F>
-void for_each_uax29(std::string_view text, F&& f) {
-  if (text.empty()) return;
-  thread_local BreakIterHolder holder;
-  UErrorCode status = U_ZERO_ERROR;
-  UText* ut = utext_openUTF8(nullptr, text.data(), static_cast<int64_t>(text.size()), &status);
-  if (U_FAILURE(status)) throw Error(std::string("ICU utext_openUTF8: ") + u_errorName(status));
-  holder.it->setText(ut, status);
-  if (U_FAILURE(status)) { utext_close(ut); throw Error(std::string("ICU setText: ") + u_errorName(status)); }
-  int32_t start = holder.it->first();
-  for (int32_t end = holder.it->next(); end != icu::BreakIterator::DONE; start = end, end = holder.it->next())
-    f(text.substr(static_cast<size_t>(start), static_cast<size_t>(end - start)));
-  // Detach before closing the UText.
-  holder.it->setText(icu::UnicodeString());
-  utext_close(ut);
-}
-}  // namespace
-
 std::vector<std::string> uax29_words(std::string_view text) {
-  std::vector<std::string> out;
-  for_each_uax29(text, [&](std::string_view w) { out.emplace_back(w); });
-  return out;
+  std::vector<std::string_view> views;
+  uax29::icu_segments(text, views);
+  return std::vector<std::string>(views.begin(), views.end());
 }
 
 std::vector<std::string> split_words_uniseg(std::string_view text) {
   // Only the kept segments are copied (whitespace and punctuation segments are the majority).
-  std::vector<std::string> out;
-  for_each_uax29(text, [&](std::string_view w) {
-    const unsigned char b = static_cast<unsigned char>(w[0]);
-    if (b < 0x80 ? ascii_alnum(b) : isalnum(first_codepoint(w))) out.emplace_back(w);
-  });
-  return out;
+  thread_local std::vector<std::string_view> views;
+  uniseg_word_views(text, views);
+  return std::vector<std::string>(views.begin(), views.end());
 }
 
 void uniseg_word_views(std::string_view text, std::vector<std::string_view>& out) {
   out.clear();
-  for_each_uax29(text, [&](std::string_view w) {
-    const unsigned char b = static_cast<unsigned char>(w[0]);
-    if (b < 0x80 ? ascii_alnum(b) : isalnum(first_codepoint(w))) out.push_back(w);
-  });
+  uax29::alnum_words(text, out);
+}
+
+void uniseg_word_views_icu(std::string_view text, std::vector<std::string_view>& out) {
+  out.clear();
+  uax29::icu_alnum_words(text, out);
 }
 
 std::vector<std::string> split_words(std::string_view text, const std::string& model, bool ignore_punctuation) {
+  // The alnum-first UAX#29 words without ICU's other segments (the same words: tests/curation/test_uax29_fast.cpp).
+  if (model == "uniseg" && ignore_punctuation) return split_words_uniseg(text);
   std::vector<std::string> tokens;
   if (model == "fasttext") tokens = fasttext_tokenize(text);
   else if (model == "uniseg") tokens = uax29_words(text);

@@ -41,8 +41,11 @@ std::vector<std::string> split_paragraphs(std::string_view text, std::string_vie
 size_t count_substr(std::string_view s, std::string_view sub);
 
 // Allocation-free forms of the above, for the hot steps: the pieces are views into the argument.
-// The alnum-first UAX#29 words of split_words_uniseg.
+// The alnum-first UAX#29 words of split_words_uniseg (out is cleared first): uax29::alnum_words, exact and
+// mostly without ICU.
 void uniseg_word_views(std::string_view text, std::vector<std::string_view>& out);
+// The same through ICU's BreakIterator alone (the reference the tests compare with).
+void uniseg_word_views_icu(std::string_view text, std::vector<std::string_view>& out);
 
 // str.split() (Python whitespace): f(word) for every word, in order.
 template <typename F>
