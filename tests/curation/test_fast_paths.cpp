@@ -1,9 +1,13 @@
 // The optimised curation paths give exactly what the straightforward ones give: fastText input ids and
 // predictions against FastText::predictLine, on the real pool texts, perturbed copies of them (Unicode
-// whitespace, CRLF, invalid UTF-8, repeated lines, upper case) and hand-made edge cases.
+// whitespace, CRLF, invalid UTF-8, repeated lines, upper case) and hand-made edge cases; for lid.176 and
+// for small models trained here in the other layouts (dense, quantised with and without norms, pruned).
+#include <fasttext/fasttext.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <string>
@@ -256,4 +260,195 @@ TEST(FastPaths, FastTextIdsAndPredictionsEqualPredictLine) {
     }
   }
   EXPECT_GT(n, 100u);
+}
+
+namespace {
+
+// predict() through `scratch`, through a fresh scratch, and predictLine agree to the bit; so do the ids.
+void expect_same_as_predict_line(const FastTextModel& m, FastTextModel::Scratch& scratch, const std::string& t) {
+  const auto want_ids = m.input_ids_reference(t);
+  ASSERT_EQ(m.input_ids(t, &scratch), want_ids) << t.substr(0, 200);
+  FastTextModel::Scratch fresh;
+  ASSERT_EQ(m.input_ids(t, &fresh), want_ids) << t.substr(0, 200);
+  const auto want = m.predict_reference(t);
+  for (FastTextModel::Scratch* s : {&scratch, &fresh, &scratch}) {
+    const auto got = m.predict(t, s);
+    ASSERT_EQ(got.first, want.first) << t.substr(0, 200);
+    float a = static_cast<float>(got.second), b = static_cast<float>(want.second);
+    uint32_t ab, bb;
+    std::memcpy(&ab, &a, 4);
+    std::memcpy(&bb, &b, 4);
+    ASSERT_EQ(ab, bb) << t.substr(0, 200);
+    ASSERT_EQ(got.second, want.second) << t.substr(0, 200);
+  }
+}
+
+// A deterministic word of `len` bytes drawn from an alphabet with multi-byte characters.
+std::string word_of(uint64_t& state, size_t len) {
+  static const char* kPieces[] = {"a", "e", "t", "n", "s", "r", "é", "ü", "ж", "и", "中", "語", "-", "'", "0", "X"};
+  std::string w;
+  while (w.size() < len) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    w += kPieces[(state >> 33) % 16];
+  }
+  return w;
+}
+
+// Tokens around the cache's boundaries: 8 and 9 bytes (a key word), up to 255 and past it (never
+// cached), keys that share their first 8 bytes or all but the last one, labels, "</s>", vocabulary words.
+std::vector<std::string> crafted_texts() {
+  std::vector<std::string> texts;
+  std::string prefixes;
+  for (const char* w : {"abcdefgh", "abcdefghi", "abcdefgh1", "abcdefghij", "abcdefghijklmnop", "abcdefghijklmnopq",
+                        "abcdefghijklmnopr", "abcdefg", "abcdefgi", "a", "ab", "abc"})
+    prefixes += std::string(w) + " ";
+  texts.push_back(prefixes);
+  texts.push_back(prefixes + prefixes + "the of and the of and");
+  for (size_t len : {1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 100, 254, 255, 256, 300, 1000}) {
+    std::string t;
+    for (int k = 0; k < 3; ++k) t += std::string(len, static_cast<char>('a' + k)) + " x" + std::string(len, 'q') + " ";
+    texts.push_back(t);
+    texts.push_back(t + t);
+  }
+  texts.push_back("__label__en __label__fr hello __label__zz __label__ __label__en world");
+  texts.push_back("__label__ __label__zz __label__en");
+  texts.push_back("one two </s> three four");
+  texts.push_back("</s>");
+  texts.push_back("</s></s> </s>x x</s>");
+  texts.push_back("ÄÖÜ äöü ß Ελληνικά русский 中文 日本語 한국어 العربية עברית हिन्दी");
+  // Many repeated and many distinct tokens in one text.
+  uint64_t state = 7;
+  std::string mixed;
+  for (int i = 0; i < 3000; ++i) {
+    mixed += (i % 3 == 0) ? word_of(state, 1 + i % 23) : std::string(i % 2 ? "the" : "Wörter");
+    mixed += i % 17 == 0 ? "\t" : " ";
+  }
+  texts.push_back(mixed);
+  return texts;
+}
+
+}  // namespace
+
+// The token cache gives what no cache gives, on a first and a repeated sight of a token, including the
+// tokens it does not keep; a second sight of a text is all hits.
+TEST(FastPaths, FastTextCacheEqualsPredictLine) {
+  DCLM_REQUIRE_DATA("models/lid.176.ftz");
+  auto m = FastTextModel::load(dclm::testing::data_path("models/lid.176.ftz"));
+  FastTextModel::Scratch scratch;
+  for (const auto& t : crafted_texts()) {
+    expect_same_as_predict_line(*m, scratch, t);
+    bool cacheable = true;
+    for (size_t i = 0, run = 0; i <= t.size(); ++i) {
+      const bool sep = i == t.size() || std::strchr(" \t\n\r\v\f", t[i]);
+      run = sep ? 0 : run + 1;
+      if (run > 255) cacheable = false;
+    }
+    if (!cacheable) continue;
+    const uint64_t lookups = scratch.cache_lookups(), hits = scratch.cache_hits();
+    m->predict(t, &scratch);
+    EXPECT_EQ(scratch.cache_hits() - hits, scratch.cache_lookups() - lookups) << t.substr(0, 200);
+    EXPECT_GT(scratch.cache_lookups(), lookups);
+  }
+}
+
+// The cache starts over when it holds its most tokens, or its records their most bytes; the ids stay
+// right across that.
+TEST(FastPaths, FastTextCacheStartsOver) {
+  DCLM_REQUIRE_DATA("models/lid.176.ftz");
+  auto m = FastTextModel::load(dclm::testing::data_path("models/lid.176.ftz"));
+  FastTextModel::Scratch scratch;
+  uint64_t state = 11;
+  auto check_pool_sample = [&] {
+    for (const auto& t : crafted_texts()) expect_same_as_predict_line(*m, scratch, t);
+  };
+  check_pool_sample();
+  // 150K distinct short tokens: more than the cache keeps (64K).
+  for (int k = 0; k < 50; ++k) {
+    std::string t;
+    for (int i = 0; i < 3000; ++i) t += word_of(state, 3 + (i % 9)) + std::to_string(k * 3000 + i) + " ";
+    ASSERT_EQ(m->input_ids(t, &scratch), m->input_ids_reference(t));
+  }
+  check_pool_sample();
+  // 12K distinct long tokens with many ids each: more record bytes than the cache keeps.
+  for (int k = 0; k < 40; ++k) {
+    std::string t;
+    for (int i = 0; i < 300; ++i) t += word_of(state, 120 + (i % 130)) + " ";
+    ASSERT_EQ(m->input_ids(t, &scratch), m->input_ids_reference(t));
+    ASSERT_EQ(m->input_ids(t, &scratch), m->input_ids_reference(t));  // now from the cache
+  }
+  check_pool_sample();
+}
+
+// The other layouts predict() handles: a dense matrix (dim 16 and not), quantised ones with and without
+// norms, with a last sub-quantiser of another width, pruned to a few n-grams; softmax and hierarchical
+// softmax; word bigrams (hashes of cached tokens).
+TEST(FastPaths, FastTextOtherLayoutsEqualPredictLine) {
+  dclm::testing::TempDir tmp;
+  auto texts = corpus();
+  for (const auto& t : crafted_texts()) texts.push_back(t);
+  {
+    std::ofstream f(tmp / "train.txt");
+    size_t i = 0;
+    for (const auto& t : texts) {
+      if (t.size() < 40) continue;
+      f << (i++ % 3 == 0 ? "__label__hq " : i % 3 == 1 ? "__label__cc " : "__label__xx ") << no_newlines(t.substr(0, 400))
+        << "\n";
+    }
+  }
+  struct Layout {
+    const char* name;
+    int dim;
+    fasttext::loss_name loss;
+    int word_ngrams;
+    bool quantise, qnorm;
+    size_t dsub, cutoff;
+    int bucket;
+  };
+  const Layout layouts[] = {
+      {"dense16_hs", 16, fasttext::loss_name::hs, 1, false, false, 2, 0, 50000},
+      {"dense10_softmax_bigrams", 10, fasttext::loss_name::softmax, 2, false, false, 2, 0, 50000},
+      // Quantised with a cutoff (the library's k-means is slow on many rows).
+      {"q16_qnorm", 16, fasttext::loss_name::hs, 1, true, true, 2, 1000, 50000},
+      {"q10_dsub4_bigrams", 10, fasttext::loss_name::softmax, 2, true, false, 4, 1500, 50000},
+      {"q10_qnorm_dsub3", 10, fasttext::loss_name::softmax, 2, true, true, 3, 1000, 50000},
+  };
+  for (const Layout& l : layouts) {
+    SCOPED_TRACE(l.name);
+    fasttext::Args a;
+    a.input = tmp / "train.txt";
+    a.output = tmp / l.name;
+    a.model = fasttext::model_name::sup;
+    a.loss = l.loss;
+    a.dim = l.dim;
+    a.epoch = 3;
+    a.lr = 0.5;
+    a.wordNgrams = l.word_ngrams;
+    a.minCount = 2;
+    a.minn = 2;
+    a.maxn = 4;
+    a.bucket = l.bucket;
+    a.thread = 1;
+    a.verbose = 0;
+    fasttext::FastText ft;
+    ft.train(a);
+    std::string path = tmp / (std::string(l.name) + ".bin");
+    if (l.quantise) {
+      fasttext::Args q = a;
+      q.qnorm = l.qnorm;
+      q.dsub = l.dsub;
+      q.cutoff = l.cutoff;
+      q.retrain = false;
+      q.qout = false;
+      ft.quantize(q);
+      path = tmp / (std::string(l.name) + ".ftz");
+    }
+    ft.saveModel(path);
+    auto m = FastTextModel::load(path);
+    FastTextModel::Scratch scratch;
+    size_t n = 0;
+    for (const auto& t : texts) {
+      if (n++ % (t.size() > 3000 ? 6 : 2) != 0) continue;  // a sample keeps the test short
+      expect_same_as_predict_line(*m, scratch, no_newlines(t));
+    }
+  }
 }
